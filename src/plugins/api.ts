@@ -136,3 +136,9 @@ export interface PluginDefinition<C = Record<string, unknown>, K extends 'channe
 export function definePlugin<C, K extends 'channel' | 'agent'>(definition: PluginDefinition<C, K>): PluginDefinition<C, K> {
   return definition;
 }
+
+/**
+ * A definition of any config type, as the host holds them. (`never` because a definition's `create`
+ * takes its own config type: only `never` is assignable to every config.)
+ */
+export type AnyPluginDefinition = PluginDefinition<never>;

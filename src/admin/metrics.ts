@@ -1,0 +1,95 @@
+import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
+
+/** The core's metrics (issue names, DESIGN.md words). One set per daemon registry. */
+export interface CoreMetrics {
+  inboundMessages: Counter<'channel'>;
+  turnsRunning: Gauge;
+  turnDuration: Histogram<'outcome'>;
+  sessionQueueDepth: Gauge;
+  sessionsLive: Gauge;
+  repliesSent: Counter<'channel'>;
+  sendsRetried: Counter<'channel'>;
+  sendsFailed: Counter<'channel' | 'reason'>;
+  dedupeSuppressed: Counter<'reason'>;
+  refusedBusy: Counter<'channel'>;
+  turnsAborted: Counter<'reason'>;
+  turnErrors: Counter;
+  pluginRestarts: Counter<'plugin'>;
+  duplicatesIgnored: Counter<'channel'>;
+}
+
+/** Registers the core metrics on `registry`. */
+export function createCoreMetrics(registry: Registry): CoreMetrics {
+  const registers = [registry];
+  return {
+    inboundMessages: new Counter({
+      name: 'switchboard_inbound_messages_total',
+      help: 'Inbound messages accepted, by channel',
+      labelNames: ['channel'],
+      registers,
+    }),
+    turnsRunning: new Gauge({ name: 'switchboard_turns_running', help: 'Turns running now', registers }),
+    turnDuration: new Histogram({
+      name: 'switchboard_turn_duration_seconds',
+      help: 'Turn duration, by outcome',
+      labelNames: ['outcome'],
+      buckets: [0.01, 0.05, 0.1, 0.5, 1, 2, 5, 10, 30, 60, 300],
+      registers,
+    }),
+    sessionQueueDepth: new Gauge({
+      name: 'switchboard_session_queue_depth',
+      help: 'Messages waiting in session queues (all sessions)',
+      registers,
+    }),
+    sessionsLive: new Gauge({ name: 'switchboard_sessions_live', help: 'Sessions with a live group', registers }),
+    repliesSent: new Counter({
+      name: 'switchboard_replies_sent_total',
+      help: 'Message parts delivered to a platform, by channel',
+      labelNames: ['channel'],
+      registers,
+    }),
+    sendsRetried: new Counter({
+      name: 'switchboard_sends_retried_total',
+      help: 'Sends retried after a transient failure, by channel',
+      labelNames: ['channel'],
+      registers,
+    }),
+    sendsFailed: new Counter({
+      name: 'switchboard_sends_failed_total',
+      help: 'Sends given up after a permanent failure, by channel and reason',
+      labelNames: ['channel', 'reason'],
+      registers,
+    }),
+    dedupeSuppressed: new Counter({
+      name: 'switchboard_dedupe_suppressions_total',
+      help: 'Final answers not sent by the per-round dedupe, by reason',
+      labelNames: ['reason'],
+      registers,
+    }),
+    refusedBusy: new Counter({
+      name: 'switchboard_refused_busy_total',
+      help: 'Messages refused because their session backlog was full, by channel',
+      labelNames: ['channel'],
+      registers,
+    }),
+    turnsAborted: new Counter({
+      name: 'switchboard_turns_aborted_total',
+      help: 'Turns aborted, by reason (stop, interrupt, timeout, shutdown)',
+      labelNames: ['reason'],
+      registers,
+    }),
+    turnErrors: new Counter({ name: 'switchboard_turn_errors_total', help: 'Turns whose agent threw', registers }),
+    pluginRestarts: new Counter({
+      name: 'switchboard_plugin_restarts_total',
+      help: 'Plugin start retries after a failure, by plugin',
+      labelNames: ['plugin'],
+      registers,
+    }),
+    duplicatesIgnored: new Counter({
+      name: 'switchboard_duplicates_ignored_total',
+      help: 'Platform redeliveries recognised and ignored, by channel',
+      labelNames: ['channel'],
+      registers,
+    }),
+  };
+}

@@ -1,0 +1,11 @@
+import type { AnyPluginDefinition } from './api.js';
+
+type Loader = () => Promise<{ default: AnyPluginDefinition }>;
+
+/**
+ * Built-in plugins by name. Loaded lazily so a daemon only imports the platform clients it runs.
+ * Literal import paths keep both tsc and vitest able to resolve them.
+ */
+export const builtinPlugins: Readonly<Record<string, Loader>> = {
+  echo: () => import('../../plugins/echo/index.js'),
+};
