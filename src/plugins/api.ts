@@ -98,7 +98,7 @@ export interface ChannelInstance {
   render?(markdown: string): string[];
   /** Shows "working" (typing, a reaction) until `indicator.signal` aborts. */
   indicateWorking?(indicator: WorkingIndicator): void;
-  /** Whether an agent may send to this target (the channel's allowlist). Default: only chats it has heard from. */
+  /** Whether an agent may send to this target (the channel's allowlist). Without it, agents may only answer the origin. */
   allowsTarget?(target: Target): boolean;
   /** Current health; omitted means running once started. */
   health?(): ChannelHealth;

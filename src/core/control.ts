@@ -1,0 +1,10 @@
+/** Control commands: handled before the queue they control (DESIGN.md invariant 8). */
+export type ControlCommand = 'stop' | 'new';
+
+const pattern = /^\/(stop|new)(?:@[\w.-]+)?$/i;
+
+/** The control command a message text is, if any ("/stop", "/STOP", "/stop@my_bot"). */
+export function parseControl(text: string): ControlCommand | undefined {
+  const match = pattern.exec(text.trim());
+  return match ? (match[1]!.toLowerCase() as ControlCommand) : undefined;
+}

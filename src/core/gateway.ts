@@ -1,0 +1,218 @@
+import type { Logger } from 'pino';
+import type { CoreMetrics } from '../admin/metrics.js';
+import type { BusySession } from '../admin/status.js';
+import type { AgentInstance, ChannelInstance, EmitResult } from '../plugins/api.js';
+import type { Store } from '../store/types.js';
+import { parseControl } from './control.js';
+import { Dispatcher } from './dispatcher.js';
+import { type FinalReplyDedupe, RoundRecord } from './round.js';
+import { Router } from './router.js';
+import { Scheduler } from './scheduler.js';
+import type { QueuedMessage, QueueMode } from './session.js';
+import { type SessionScope, sessionKeyOf } from './session-key.js';
+import { TurnRunner } from './turn-runner.js';
+import { type Inbound, originOf, type Target } from './types.js';
+
+/** `gateway.*` settings the core uses. */
+export interface GatewaySettings {
+  sessionScope: SessionScope;
+  queueMode: QueueMode;
+  maxParallelTurns: number;
+  maxQueuedPerSession: number;
+  sessionIdleMs: number;
+  turnTimeoutMs: number;
+  finalReplyDedupe: FinalReplyDedupe;
+  busyReply: string;
+}
+
+/** What the gateway needs from the plugin host. */
+export interface GatewayOptions {
+  settings: GatewaySettings;
+  store: Store;
+  metrics: CoreMetrics;
+  log: Logger;
+  agent(): AgentInstance;
+  channel(name: string): ChannelInstance | undefined;
+  /** Per-channel `sessionScope` override ('' or undefined: inherit). */
+  sessionScopeOf(channel: string): SessionScope | undefined;
+  onError?(error: { message: string; sessionKey?: string; turnId?: string }): void;
+}
+
+/** Replies to control commands. */
+export const controlReplies = {
+  stopped: (dropped: number) =>
+    dropped > 0 ? `Stopped. Dropped ${dropped} queued message${dropped === 1 ? '' : 's'}.` : 'Stopped.',
+  droppedOnly: (dropped: number) => `Nothing was running. Dropped ${dropped} queued message${dropped === 1 ? '' : 's'}.`,
+  nothing: 'Nothing to stop.',
+  newSession: 'Started a new conversation.',
+};
+
+/**
+ * The core pipeline put together: `emit` journals an inbound and feeds the scheduler; control
+ * commands are split off before the queue; turns run through the runner; replies go through the
+ * router and the outbox to the channels.
+ */
+export class Gateway {
+  readonly scheduler: Scheduler;
+  readonly dispatcher: Dispatcher;
+  private readonly router: Router;
+  private closed = false;
+  private readonly arrivals: number[] = new Array(60).fill(0);
+  private arrivalsSecond = 0;
+
+  constructor(private readonly options: GatewayOptions) {
+    const { store, metrics, log, settings } = options;
+    this.dispatcher = new Dispatcher({ channel: options.channel, outbox: store.outbox, metrics, log });
+    this.router = new Router({
+      channel: options.channel,
+      outbox: store.outbox,
+      dispatcher: this.dispatcher,
+      metrics,
+      finalReplyDedupe: settings.finalReplyDedupe,
+    });
+    const runner = new TurnRunner({
+      agent: options.agent,
+      channel: options.channel,
+      inbox: store.inbox,
+      outbox: store.outbox,
+      router: this.router,
+      metrics,
+      log,
+      turnTimeoutMs: settings.turnTimeoutMs,
+      notify: (target, text, key) => void this.notify(target, text, key),
+      ...(options.onError ? { onError: options.onError } : {}),
+    });
+    this.scheduler = new Scheduler(
+      {
+        queueMode: settings.queueMode,
+        maxParallelTurns: settings.maxParallelTurns,
+        maxQueuedPerSession: settings.maxQueuedPerSession,
+        sessionIdleMs: settings.sessionIdleMs,
+        acceptsSteering: settings.queueMode === 'steer' && options.agent().acceptsSteering === true,
+      },
+      {
+        startTurn: (messages, done) => runner.start(messages, done),
+        refuse: (message) => this.refuse(message),
+        cancel: (messages) => void store.inbox.cancelQueued(messages.map((message) => message.seq)),
+      },
+    );
+  }
+
+  /** Resends what the outbox still holds, then replays unfinished messages in per-session order. */
+  async recover(): Promise<{ replayed: number; resent: number }> {
+    const pending = await this.options.store.outbox.pending();
+    this.dispatcher.resume(pending);
+    const unfinished = await this.options.store.inbox.unfinished();
+    for (const message of unfinished) this.scheduler.push({ ...message, replayed: true });
+    return { replayed: unfinished.length, resent: pending.length };
+  }
+
+  /** The channel entry point (PluginContext.emit). */
+  async emit(inbound: Inbound): Promise<EmitResult> {
+    if (this.closed) return { status: 'closed' };
+    const scope = this.options.sessionScopeOf(inbound.channel) ?? this.options.settings.sessionScope;
+    const sessionKey = sessionKeyOf(inbound, scope);
+    const command = parseControl(inbound.text);
+    if (command) {
+      await this.control(command, sessionKey, inbound);
+      return { status: 'control' };
+    }
+    const journaled = await this.options.store.inbox.accept(inbound, sessionKey);
+    if (!journaled) {
+      this.options.metrics.duplicatesIgnored.inc({ channel: inbound.channel });
+      return { status: 'duplicate' };
+    }
+    this.options.metrics.inboundMessages.inc({ channel: inbound.channel });
+    this.countArrival();
+    // A message journaled while we were closing stays queued in the journal for the next start.
+    if (!this.closed) this.scheduler.push({ ...journaled, replayed: false });
+    return { status: 'accepted', seq: journaled.seq };
+  }
+
+  /** Stops taking input (shutdown); `emit` answers `closed` from now on. */
+  close(): void {
+    this.closed = true;
+  }
+
+  get isClosed(): boolean {
+    return this.closed;
+  }
+
+  /** Sessions with work, for the status page. */
+  busySessions(): BusySession[] {
+    return this.scheduler.busySessions().map((session) => {
+      const turn = session.runningTurn;
+      return {
+        sessionKey: session.key,
+        queued: session.queued,
+        running: turn !== undefined,
+        ...(turn ? { turnId: turn.id, since: turn.startedAt } : {}),
+      };
+    });
+  }
+
+  /** Inbound messages per second over the last minute. */
+  messagesPerSecond(): number {
+    this.countArrival(0);
+    return this.arrivals.reduce((sum, count) => sum + count, 0) / 60;
+  }
+
+  /** Refreshes the gauges that are cheaper to read than to maintain on the hot path. */
+  updateGauges(): void {
+    this.options.metrics.sessionsLive.set(this.scheduler.sessionsLive);
+    this.options.metrics.sessionQueueDepth.set(this.scheduler.queuedTotal);
+  }
+
+  /** Sends a gateway notice (not part of an agent round) to a chat, through the outbox. */
+  async notify(target: Target, text: string, key: string): Promise<void> {
+    try {
+      await this.router.deliver({
+        roundKey: `notice:${key}`,
+        record: new RoundRecord(),
+        turnId: 'gateway',
+        origin: target,
+        target,
+        text,
+        final: false,
+      });
+    } catch (error) {
+      this.options.log.error({ err: error, channel: target.channel }, 'could not send a notice');
+    }
+  }
+
+  private async control(command: 'stop' | 'new', sessionKey: string, inbound: Inbound): Promise<void> {
+    const origin = originOf(inbound);
+    const key = `${inbound.channel}:${inbound.id}`;
+    this.options.log.info({ channel: inbound.channel, sessionKey, command }, 'control command');
+    if (command === 'new') {
+      await this.options.store.history.reset(sessionKey);
+      void this.notify(origin, controlReplies.newSession, key);
+      return;
+    }
+    const { aborted, dropped } = this.scheduler.stop(sessionKey);
+    const text = aborted
+      ? controlReplies.stopped(dropped)
+      : dropped > 0
+        ? controlReplies.droppedOnly(dropped)
+        : controlReplies.nothing;
+    void this.notify(origin, text, key);
+  }
+
+  private refuse(message: QueuedMessage): void {
+    const { inbound } = message;
+    this.options.metrics.refusedBusy.inc({ channel: inbound.channel });
+    this.options.log.warn({ channel: inbound.channel, sessionKey: message.sessionKey }, 'session backlog full: refused');
+    void this.options.store.inbox.finish([message.seq], 'refused');
+    void this.notify(originOf(inbound), this.options.settings.busyReply, `busy:${inbound.channel}:${inbound.id}`);
+  }
+
+  private countArrival(count = 1): void {
+    const second = Math.floor(Date.now() / 1000);
+    if (second !== this.arrivalsSecond) {
+      const gap = Math.min(60, second - this.arrivalsSecond);
+      for (let i = 1; i <= gap; i++) this.arrivals[(this.arrivalsSecond + i) % 60] = 0;
+      this.arrivalsSecond = second;
+    }
+    this.arrivals[second % 60]! += count;
+  }
+}

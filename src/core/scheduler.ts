@@ -1,0 +1,143 @@
+import { groupBy, Observable, Subject, type Subscription } from 'rxjs';
+import { IdleTracker } from './idle-tracker.js';
+import { TurnLimiter } from './limiter.js';
+import { type QueuedMessage, type QueueMode, type RunningTurn, Session, type SessionEffects, type StopOutcome } from './session.js';
+
+/** Settings of the scheduler (from `gateway.*`). */
+export interface SchedulerOptions {
+  queueMode: QueueMode;
+  maxParallelTurns: number;
+  maxQueuedPerSession: number;
+  sessionIdleMs: number;
+  /** Whether the agent takes steering input (queue mode `steer`). */
+  acceptsSteering: boolean;
+  now?: () => number;
+}
+
+/** What the scheduler needs from the turn runner and the router. */
+export interface SchedulerHandlers {
+  startTurn(messages: QueuedMessage[], done: (untaken: readonly QueuedMessage[]) => void): RunningTurn;
+  refuse(message: QueuedMessage): void;
+  cancel(messages: QueuedMessage[]): void;
+}
+
+/**
+ * The session-ordered turn pipeline (DESIGN.md "The flow"): one stream of journaled messages,
+ * `groupBy(sessionKey)` with a duration that ends when the session has been idle for
+ * `sessionIdleMs`, a {@link Session} per group deciding what runs next, and one FIFO
+ * {@link TurnLimiter} shared by all sessions.
+ *
+ * The group duration is driven by the session itself, not by a timer from the last arrival: a group
+ * can only expire while its session has nothing running and nothing queued, so a late message can
+ * never open a second group (and a second concurrent turn) for a session that is still busy.
+ */
+export class Scheduler {
+  private readonly input = new Subject<QueuedMessage>();
+  private readonly sessions = new Map<string, Session>();
+  private readonly limiter: TurnLimiter;
+  private readonly idleTracker: IdleTracker;
+  private readonly subscription: Subscription;
+  private readonly effects: SessionEffects;
+
+  constructor(
+    private readonly options: SchedulerOptions,
+    handlers: SchedulerHandlers,
+  ) {
+    this.limiter = new TurnLimiter(options.maxParallelTurns);
+    this.idleTracker = new IdleTracker(options.sessionIdleMs, options.now);
+    const limiter = this.limiter;
+    this.effects = {
+      requestSlot: (session) => limiter.request(() => session.slotGranted()),
+      releaseSlot: () => limiter.release(),
+      startTurn: (session, messages) => handlers.startTurn(messages, (untaken) => session.turnEnded(untaken)),
+      refuse: (message) => handlers.refuse(message),
+      cancel: (messages) => handlers.cancel(messages),
+      idle: (session) => this.idleTracker.markIdle(session),
+      busy: (session) => this.idleTracker.markBusy(session),
+    };
+    this.subscription = this.input
+      .pipe(groupBy((message) => message.sessionKey, { duration: (group) => this.expiry(group.key) }))
+      .subscribe((group) => {
+        const session = new Session(
+          group.key,
+          options.queueMode,
+          options.maxQueuedPerSession,
+          options.acceptsSteering,
+          this.effects,
+        );
+        this.sessions.set(group.key, session);
+        // Subscribed directly, not through mergeMap: mergeMap would keep every live group in an
+        // array that it splices on completion (linear per expiry, quadratic over many sessions).
+        group.subscribe({
+          next: (message) => session.arrive(message),
+          complete: () => {
+            if (this.sessions.get(group.key) === session) this.sessions.delete(group.key);
+          },
+        });
+      });
+  }
+
+  /** Feeds one journaled message (in per-session arrival order). */
+  push(message: QueuedMessage): void {
+    this.input.next(message);
+  }
+
+  /** /stop for one session. */
+  stop(sessionKey: string): StopOutcome {
+    const session = this.sessions.get(sessionKey);
+    return session ? session.stop() : { aborted: false, dropped: 0 };
+  }
+
+  /** Live sessions (groups not yet expired). */
+  get sessionsLive(): number {
+    return this.sessions.size;
+  }
+
+  get turnsRunning(): number {
+    return this.limiter.active;
+  }
+
+  /** Messages waiting in all sessions. */
+  get queuedTotal(): number {
+    let total = 0;
+    for (const session of this.sessions.values()) total += session.queued;
+    return total;
+  }
+
+  /** Sessions with a running turn or queued messages. */
+  busySessions(): Session[] {
+    const busy: Session[] = [];
+    for (const session of this.sessions.values()) if (!session.idle) busy.push(session);
+    return busy;
+  }
+
+  /** Running turns (for shutdown). */
+  runningTurns(): RunningTurn[] {
+    const turns: RunningTurn[] = [];
+    for (const session of this.sessions.values()) if (session.runningTurn) turns.push(session.runningTurn);
+    return turns;
+  }
+
+  /** Expires idle sessions now (tests, and a final sweep). */
+  sweepIdle(): void {
+    this.idleTracker.sweep();
+  }
+
+  setMaxParallelTurns(limit: number): void {
+    this.limiter.setLimit(limit);
+  }
+
+  close(): void {
+    this.idleTracker.close();
+    this.input.complete();
+    this.subscription.unsubscribe();
+    this.sessions.clear();
+  }
+
+  private expiry(key: string): Observable<void> {
+    return new Observable<void>((subscriber) => {
+      const session = this.sessions.get(key);
+      if (session) session.expire = () => subscriber.next();
+    });
+  }
+}
