@@ -156,16 +156,24 @@ export class Dispatcher {
     row.attempts++;
     if (error instanceof PermanentError || row.attempts >= this.maxAttempts) {
       await this.options.outbox.markFailed(row.id, reason);
-      this.options.metrics.sendsFailed.inc({ channel, reason: error instanceof PermanentError ? 'permanent' : 'attempts' });
+      this.options.metrics.sendsFailed.inc({
+        channel,
+        reason: error instanceof PermanentError ? 'permanent' : 'attempts',
+      });
       this.options.log.warn({ channel, turnId: row.turnId, outboxId: row.id, reason }, 'send failed for good');
       this.settle(row.id, { status: 'failed', reason });
       return true;
     }
     const delay =
-      error instanceof TransientError && error.retryAfterMs !== undefined ? error.retryAfterMs : this.backoff(row.attempts);
+      error instanceof TransientError && error.retryAfterMs !== undefined
+        ? error.retryAfterMs
+        : this.backoff(row.attempts);
     await this.options.outbox.markRetry(row.id, Date.now() + delay, reason);
     this.options.metrics.sendsRetried.inc({ channel });
-    this.options.log.info({ channel, turnId: row.turnId, outboxId: row.id, delayMs: delay, reason }, 'send will be retried');
+    this.options.log.info(
+      { channel, turnId: row.turnId, outboxId: row.id, delayMs: delay, reason },
+      'send will be retried',
+    );
     lane.timer = setTimeout(() => {
       lane.timer = undefined;
       this.pump(lane);

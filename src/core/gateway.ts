@@ -42,7 +42,8 @@ export interface GatewayOptions {
 export const controlReplies = {
   stopped: (dropped: number) =>
     dropped > 0 ? `Stopped. Dropped ${dropped} queued message${dropped === 1 ? '' : 's'}.` : 'Stopped.',
-  droppedOnly: (dropped: number) => `Nothing was running. Dropped ${dropped} queued message${dropped === 1 ? '' : 's'}.`,
+  droppedOnly: (dropped: number) =>
+    `Nothing was running. Dropped ${dropped} queued message${dropped === 1 ? '' : 's'}.`,
   nothing: 'Nothing to stop.',
   newSession: 'Started a new conversation.',
 };
@@ -201,7 +202,10 @@ export class Gateway {
   private refuse(message: QueuedMessage): void {
     const { inbound } = message;
     this.options.metrics.refusedBusy.inc({ channel: inbound.channel });
-    this.options.log.warn({ channel: inbound.channel, sessionKey: message.sessionKey }, 'session backlog full: refused');
+    this.options.log.warn(
+      { channel: inbound.channel, sessionKey: message.sessionKey },
+      'session backlog full: refused',
+    );
     void this.options.store.inbox.finish([message.seq], 'refused');
     void this.notify(originOf(inbound), this.options.settings.busyReply, `busy:${inbound.channel}:${inbound.id}`);
   }

@@ -107,8 +107,7 @@ export class Session {
       this.settle();
       return;
     }
-    const batch =
-      this.mode === 'collect' || this.mode === 'interrupt' ? this.queue.splice(0) : [this.queue.shift()!];
+    const batch = this.mode === 'collect' || this.mode === 'interrupt' ? this.queue.splice(0) : [this.queue.shift()!];
     this.running = this.effects.startTurn(this, batch);
   }
 

@@ -146,7 +146,8 @@ export class TurnRunner {
       } else if (reason) {
         outcome = reason;
         options.metrics.turnsAborted.inc({ reason });
-        if (reason === 'timeout') options.notify(origin, notices.timeout(options.turnTimeoutMs), `${roundKeyBase}#timeout`);
+        if (reason === 'timeout')
+          options.notify(origin, notices.timeout(options.turnTimeoutMs), `${roundKeyBase}#timeout`);
         await options.inbox.finish(seqs, 'failed');
       } else if (error !== undefined) {
         outcome = 'error';
