@@ -121,6 +121,7 @@ export class Dispatcher {
       part: row.part,
       parts: row.parts,
       turnId: row.turnId,
+      idempotencyKey: `sb${row.id}`,
       ...(row.replyToId !== undefined ? { replyToId: row.replyToId } : {}),
     };
     channel.send(outbound).then(

@@ -40,13 +40,6 @@ export class ConfigError extends Error {
 /** The reason a turn's AbortSignal fired. */
 export type AbortReason = 'stop' | 'interrupt' | 'timeout' | 'shutdown';
 
-/** Reads the {@link AbortReason} off an aborted signal. */
-export function abortReasonOf(signal: AbortSignal): AbortReason | undefined {
-  const reason: unknown = signal.reason;
-  if (reason instanceof TurnAbortedError) return reason.reason;
-  return undefined;
-}
-
 /** The value a turn's AbortSignal is aborted with. */
 export class TurnAbortedError extends Error {
   override readonly name = 'AbortError';

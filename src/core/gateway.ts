@@ -59,6 +59,7 @@ export class Gateway {
   private readonly router: Router;
   private closed = false;
   private readonly arrivals: number[] = new Array(60).fill(0);
+  private readonly inboundCounters = new Map<string, { inc(): void }>();
   private arrivalsSecond = 0;
 
   constructor(private readonly options: GatewayOptions) {
@@ -123,10 +124,10 @@ export class Gateway {
       this.options.metrics.duplicatesIgnored.inc({ channel: inbound.channel });
       return { status: 'duplicate' };
     }
-    this.options.metrics.inboundMessages.inc({ channel: inbound.channel });
+    this.inboundCounter(inbound.channel).inc();
     this.countArrival();
     // A message journaled while we were closing stays queued in the journal for the next start.
-    if (!this.closed) this.scheduler.push({ ...journaled, replayed: false });
+    if (!this.closed) this.scheduler.push({ seq: journaled.seq, sessionKey, inbound, replayed: false });
     return { status: 'accepted', seq: journaled.seq };
   }
 
@@ -208,6 +209,12 @@ export class Gateway {
     );
     void this.options.store.inbox.finish([message.seq], 'refused');
     void this.notify(originOf(inbound), this.options.settings.busyReply, `busy:${inbound.channel}:${inbound.id}`);
+  }
+
+  private inboundCounter(channel: string): { inc(): void } {
+    let counter = this.inboundCounters.get(channel);
+    if (!counter) this.inboundCounters.set(channel, (counter = this.options.metrics.inboundMessages.labels(channel)));
+    return counter;
   }
 
   private countArrival(count = 1): void {

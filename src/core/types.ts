@@ -73,6 +73,11 @@ export interface Outbound {
   turnId: string;
   /** Platform id of the message that triggered the turn, for channels that reply-quote it. */
   replyToId?: string;
+  /**
+   * Stable for this part across retries and restarts (the outbox row). A channel whose platform can
+   * drop a repeated send (Discord `nonce` + `enforce_nonce`) passes it on, making the send exactly-once.
+   */
+  idempotencyKey: string;
 }
 
 /** The origin of an inbound: the target a reply to it goes to. */

@@ -1,6 +1,6 @@
+import type { AbortReason } from '../../src/core/errors.js';
 import { Scheduler, type SchedulerOptions } from '../../src/core/scheduler.js';
 import type { QueuedMessage, RunningTurn } from '../../src/core/session.js';
-import type { AbortReason } from '../../src/core/errors.js';
 
 /** A turn as the harness sees it: which messages, and how to end it. */
 export interface HarnessTurn {

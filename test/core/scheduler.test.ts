@@ -16,38 +16,44 @@ const commands = (sessions: number) =>
 describe('scheduler invariants over random arrival schedules (queue mode)', () => {
   it('never two turns of one session, at most N at once, the limit used, order kept, each message once', () => {
     fc.assert(
-      fc.property(fc.integer({ min: 1, max: 6 }), fc.integer({ min: 1, max: 12 }), commands(12), (limit, sessions, script) => {
-        const harness = new SchedulerHarness({ maxParallelTurns: limit });
-        const arrived = new Map<string, number[]>();
-        const waitingSince = new Map<string, number>(); // session -> step it became ready to run
-        let step = 0;
-        const check = () => {
-          step++;
-          expect(harness.violations).toEqual([]);
-          expect(harness.running.size).toBeLessThanOrEqual(limit);
-          // The limit is used: with k sessions that have work, min(k, limit) turns run.
-          const withWork = harness.scheduler.busySessions().length;
-          expect(harness.running.size).toBe(Math.min(withWork, limit));
-        };
-        for (const command of script) {
-          const key = `s${command.session % sessions}`;
-          if (command.kind === 'arrive') {
-            const message = harness.arrive(key);
-            arrived.set(key, [...(arrived.get(key) ?? []), message.seq]);
-            if (!harness.running.has(key) && !waitingSince.has(key)) waitingSince.set(key, step);
-          } else {
-            harness.end(key);
+      fc.property(
+        fc.integer({ min: 1, max: 6 }),
+        fc.integer({ min: 1, max: 12 }),
+        commands(12),
+        (limit, sessions, script) => {
+          const harness = new SchedulerHarness({ maxParallelTurns: limit });
+          const arrived = new Map<string, number[]>();
+          const waitingSince = new Map<string, number>(); // session -> step it became ready to run
+          let step = 0;
+          const check = () => {
+            step++;
+            expect(harness.violations).toEqual([]);
+            expect(harness.running.size).toBeLessThanOrEqual(limit);
+            // The limit is used: with k sessions that have work, min(k, limit) turns run.
+            const withWork = harness.scheduler.busySessions().length;
+            expect(harness.running.size).toBe(Math.min(withWork, limit));
+          };
+          for (const command of script) {
+            const key = `s${command.session % sessions}`;
+            if (command.kind === 'arrive') {
+              const message = harness.arrive(key);
+              arrived.set(key, [...(arrived.get(key) ?? []), message.seq]);
+              if (!harness.running.has(key) && !waitingSince.has(key)) waitingSince.set(key, step);
+            } else {
+              harness.end(key);
+            }
+            check();
           }
-          check();
-        }
-        while (harness.end()) check();
-        // Every message ran exactly once, in arrival order per session.
-        const ran = new Map<string, number[]>();
-        for (const turn of harness.started) ran.set(turn.sessionKey, [...(ran.get(turn.sessionKey) ?? []), ...turn.seqs]);
-        expect(ran).toEqual(arrived);
-        expect(harness.refused).toEqual([]);
-        harness.close();
-      }),
+          while (harness.end()) check();
+          // Every message ran exactly once, in arrival order per session.
+          const ran = new Map<string, number[]>();
+          for (const turn of harness.started)
+            ran.set(turn.sessionKey, [...(ran.get(turn.sessionKey) ?? []), ...turn.seqs]);
+          expect(ran).toEqual(arrived);
+          expect(harness.refused).toEqual([]);
+          harness.close();
+        },
+      ),
       { numRuns: 300 },
     );
   });

@@ -1,0 +1,1 @@
+// Placeholder until the web channel's UI lands: nothing to bundle yet.

@@ -1,0 +1,172 @@
+import type { Target } from '../core/types.js';
+import type {
+  History,
+  HistoryEntry,
+  Inbox,
+  JournaledMessage,
+  MessageState,
+  Outbox,
+  OutboxEntry,
+  OutboxRow,
+  Store,
+} from './types.js';
+
+interface MessageRecord extends JournaledMessage {
+  state: MessageState;
+  /** `(channel, platform id)`, the idempotency key. */
+  readonly key: string;
+}
+
+/**
+ * The store without durability: same semantics as SQLite (idempotent accept, seq order, unique
+ * outbox keys), for tests and as the benchmark baseline. No per-message O(n) work: it sits on the
+ * hot path of the pipeline benchmark.
+ */
+export function createMemoryStore(): Store {
+  let seq = 0;
+  let outboxId = 0;
+  // Only unfinished messages are kept; finished ones leave their (channel, id) key behind, with the
+  // time they finished (in finishing order), so redeliveries are still recognised until pruned.
+  const messages = new Map<number, MessageRecord>();
+  const openKeys = new Set<string>();
+  const finishedKeys = new Map<string, number>();
+  const outboxRows = new Map<number, OutboxRow & { updatedAt: number }>();
+  const outboxKeys = new Map<string, number>();
+  const histories = new Map<string, HistoryEntry[]>();
+
+  const setState = (seqs: readonly number[], state: MessageState) => {
+    const finished = state !== 'queued' && state !== 'running';
+    const now = finished ? Date.now() : 0;
+    for (const s of seqs) {
+      const record = messages.get(s);
+      if (!record) continue;
+      if (finished) {
+        messages.delete(s);
+        openKeys.delete(record.key);
+        finishedKeys.set(record.key, now);
+      } else record.state = state;
+    }
+  };
+
+  const inbox: Inbox = {
+    async accept(inbound, sessionKey) {
+      const platformKey = `${inbound.channel}\u0000${inbound.id}`;
+      if (openKeys.has(platformKey) || finishedKeys.has(platformKey)) return null;
+      const record: MessageRecord = { seq: ++seq, sessionKey, inbound, state: 'queued', key: platformKey };
+      messages.set(record.seq, record);
+      openKeys.add(platformKey);
+      return record;
+    },
+    async unfinished() {
+      const open: JournaledMessage[] = [];
+      for (const record of messages.values())
+        open.push({ seq: record.seq, sessionKey: record.sessionKey, inbound: record.inbound });
+      return open;
+    },
+    async markRunning(seqs) {
+      setState(seqs, 'running');
+    },
+    async finish(seqs, state) {
+      setState(seqs, state);
+    },
+    async cancelQueued(seqs) {
+      setState(seqs, 'failed');
+    },
+  };
+
+  const outbox: Outbox = {
+    async enqueue(entries: readonly OutboxEntry[]) {
+      const added: OutboxRow[] = [];
+      for (const entry of entries) {
+        if (outboxKeys.has(entry.key)) continue;
+        const row = {
+          ...entry,
+          id: ++outboxId,
+          state: 'pending' as const,
+          attempts: 0,
+          nextAttemptAt: 0,
+          updatedAt: Date.now(),
+        };
+        outboxRows.set(row.id, row);
+        outboxKeys.set(entry.key, row.id);
+        added.push(row);
+      }
+      return added;
+    },
+    async pending() {
+      return [...outboxRows.values()].filter((row) => row.state === 'pending');
+    },
+    async markSent(id, platformMessageId) {
+      const row = outboxRows.get(id);
+      if (!row) return;
+      row.state = 'sent';
+      row.updatedAt = Date.now();
+      if (platformMessageId !== undefined) row.platformMessageId = platformMessageId;
+    },
+    async markRetry(id, nextAttemptAt, error) {
+      const row = outboxRows.get(id);
+      if (!row) return;
+      row.attempts++;
+      row.nextAttemptAt = nextAttemptAt;
+      row.error = error;
+    },
+    async markFailed(id, reason) {
+      const row = outboxRows.get(id);
+      if (!row) return;
+      row.state = 'failed';
+      row.error = reason;
+      row.updatedAt = Date.now();
+    },
+    async roundRecord(roundKey) {
+      const seen = new Set<string>();
+      const record: Array<{ target: Target; replyText: string }> = [];
+      for (const row of outboxRows.values()) {
+        if (row.roundKey !== roundKey) continue;
+        const key = `${JSON.stringify(row.target)}\u0000${row.replyText}`;
+        if (seen.has(key)) continue;
+        seen.add(key);
+        record.push({ target: row.target, replyText: row.replyText });
+      }
+      return record;
+    },
+  };
+
+  const history: History = {
+    async append(sessionKey, entries) {
+      let list = histories.get(sessionKey);
+      if (!list) histories.set(sessionKey, (list = []));
+      list.push(...entries);
+    },
+    async recent(sessionKey, limit) {
+      return (histories.get(sessionKey) ?? []).slice(-limit);
+    },
+    async reset(sessionKey) {
+      histories.delete(sessionKey);
+    },
+  };
+
+  return {
+    kind: 'memory',
+    inbox,
+    outbox,
+    history,
+    async prune(olderThanMs) {
+      let prunedMessages = 0;
+      let prunedOutbox = 0;
+      for (const [key, finishedAt] of finishedKeys) {
+        if (finishedAt >= olderThanMs) break;
+        finishedKeys.delete(key);
+        prunedMessages++;
+      }
+      for (const [id, row] of outboxRows) {
+        if (row.state !== 'pending' && row.updatedAt < olderThanMs) {
+          outboxRows.delete(id);
+          outboxKeys.delete(row.key);
+          prunedOutbox++;
+        }
+      }
+      return { messages: prunedMessages, outbox: prunedOutbox };
+    },
+    async close() {},
+  };
+}
