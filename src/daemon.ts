@@ -2,8 +2,8 @@ import type { Logger } from 'pino';
 import { collectDefaultMetrics, Registry } from 'prom-client';
 import { type CoreMetrics, createCoreMetrics } from './admin/metrics.js';
 import { startAdminServer } from './admin/server.js';
-import { statusPage } from './admin/status-page.js';
 import type { DaemonStatus, RecentError } from './admin/status.js';
+import { statusPage } from './admin/status-page.js';
 import { ConfigError } from './core/errors.js';
 import { Gateway, type GatewaySettings } from './core/gateway.js';
 import type { SessionScope } from './core/session-key.js';
@@ -102,7 +102,8 @@ export async function startDaemon(input: DaemonInput, options: { logger: Logger 
       log,
       agent,
       channel: (name) => host.channel(name),
-      sessionScopeOf: (channel) => (host.settingsOf(channel)?.sessionScope as SessionScope | '' | undefined) || undefined,
+      sessionScopeOf: (channel) =>
+        (host.settingsOf(channel)?.sessionScope as SessionScope | '' | undefined) || undefined,
       onError: recordError,
     });
     const recovered = await gateway.recover();
@@ -157,7 +158,10 @@ export async function startDaemon(input: DaemonInput, options: { logger: Logger 
     const grace = config.gateway.shutdownGraceMs;
     if (!(await waitUntil(() => running.scheduler.turnsRunning === 0, grace))) {
       const left = running.scheduler.runningTurns();
-      log.warn({ turns: left.length }, 'shutdown grace over: aborting running turns (they are replayed at the next start)');
+      log.warn(
+        { turns: left.length },
+        'shutdown grace over: aborting running turns (they are replayed at the next start)',
+      );
       for (const turn of left) turn.abort('shutdown');
       await waitUntil(() => running.scheduler.turnsRunning === 0, 2000);
     }

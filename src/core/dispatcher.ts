@@ -108,7 +108,10 @@ export class Dispatcher {
     const row = lane.rows[0];
     if (!row) {
       this.lanes.delete(lane.key);
-      if (this.lanes.size === 0 && this.inFlight === 0) this.idleWaiters.splice(0).forEach((wake) => wake());
+      if (this.lanes.size === 0 && this.inFlight === 0)
+        this.idleWaiters.splice(0).forEach((wake) => {
+          wake();
+        });
       return;
     }
     const channel = this.options.channel(row.target.channel);

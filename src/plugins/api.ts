@@ -129,11 +129,15 @@ export interface PluginDefinition<C = Record<string, unknown>, K extends 'channe
   readonly schema: ConfigSchema;
   /** Keys (within the plugin's config) that must be set when the plugin is enabled, e.g. tokens. */
   readonly required?: readonly string[];
-  create(context: PluginContext<C>): K extends 'channel' ? ChannelInstance : K extends 'agent' ? AgentInstance : PluginInstance;
+  create(
+    context: PluginContext<C>,
+  ): K extends 'channel' ? ChannelInstance : K extends 'agent' ? AgentInstance : PluginInstance;
 }
 
 /** Declares a plugin. Typed helper; returns its argument. */
-export function definePlugin<C, K extends 'channel' | 'agent'>(definition: PluginDefinition<C, K>): PluginDefinition<C, K> {
+export function definePlugin<C, K extends 'channel' | 'agent'>(
+  definition: PluginDefinition<C, K>,
+): PluginDefinition<C, K> {
   return definition;
 }
 

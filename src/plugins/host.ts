@@ -150,7 +150,10 @@ export class PluginHost implements GatewayView {
    * Applies new settings (SIGHUP): plugins whose settings changed are restarted, newly enabled ones
    * started, disabled ones stopped; unchanged ones keep running.
    */
-  async reload(definitions: ReadonlyMap<string, AnyPluginDefinition>, settings: Readonly<Record<string, PluginSettings>>): Promise<string[]> {
+  async reload(
+    definitions: ReadonlyMap<string, AnyPluginDefinition>,
+    settings: Readonly<Record<string, PluginSettings>>,
+  ): Promise<string[]> {
     const changed: string[] = [];
     for (const [name, plugin] of this.plugins) {
       const next = settings[name];

@@ -2,8 +2,6 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { SchedulerHarness } from './scheduler-harness.js';
 
-type Command = { kind: 'arrive'; session: number } | { kind: 'end'; session: number };
-
 const commands = (sessions: number) =>
   fc.array(
     fc.oneof(

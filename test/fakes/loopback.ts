@@ -37,11 +37,15 @@ export class LoopbackPlatform {
 
   push(chatId: string, text: string): void {
     this.updates.push({ id: this.updates.length, chatId, text });
-    this.waiters.splice(0).forEach((wake) => wake());
+    this.waiters.splice(0).forEach((wake) => {
+      wake();
+    });
   }
 
   async close(): Promise<void> {
-    this.waiters.splice(0).forEach((wake) => wake());
+    this.waiters.splice(0).forEach((wake) => {
+      wake();
+    });
     this.server?.closeAllConnections();
     await new Promise((resolve) => this.server?.close(resolve));
   }
