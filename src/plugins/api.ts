@@ -129,6 +129,12 @@ export interface PluginDefinition<C = Record<string, unknown>, K extends 'channe
   readonly schema: ConfigSchema;
   /** Keys (within the plugin's config) that must be set when the plugin is enabled, e.g. tokens. */
   readonly required?: readonly string[];
+  /**
+   * Checks across keys that a schema cannot express (e.g. "a token is required when bound beyond
+   * loopback"), for an enabled plugin, before anything starts. Returns the problem as
+   * `{ key, message }` (key relative to the plugin's config), or undefined when the config is fine.
+   */
+  validate?(config: C): { key: string; message: string } | undefined;
   create(
     context: PluginContext<C>,
   ): K extends 'channel' ? ChannelInstance : K extends 'agent' ? AgentInstance : PluginInstance;

@@ -8,4 +8,5 @@ type Loader = () => Promise<{ default: AnyPluginDefinition }>;
  */
 export const builtinPlugins: Readonly<Record<string, Loader>> = {
   echo: () => import('../../plugins/echo/index.js'),
+  web: () => import('../../plugins/web/index.js'),
 };

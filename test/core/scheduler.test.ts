@@ -114,7 +114,9 @@ describe('scheduler invariants over random arrival schedules (queue mode)', () =
     // One runs, three wait, two are refused.
     expect(harness.started).toHaveLength(1);
     expect(harness.refused.map((m) => m.seq)).toEqual([5, 6]);
-    while (harness.end()) {}
+    let ended = 0;
+    while (harness.end()) ended++;
+    expect(ended).toBe(4);
     expect(harness.started.flatMap((turn) => turn.seqs)).toEqual([1, 2, 3, 4]);
     harness.close();
   });
