@@ -43,8 +43,12 @@ export class TurnRunner implements TurnServices {
     { observe(v: number): void }
   >;
 
+  /** Turn start/end lines are debug-level: checked once, not per turn (a child logger per turn costs). */
+  private readonly debug: boolean;
+
   constructor(private readonly options: TurnRunnerOptions) {
     this.log = options.log;
+    this.debug = options.log.isLevelEnabled('debug');
     this.timeouts = new TurnTimeouts(options.turnTimeoutMs);
     const histogram = options.metrics.turnDuration;
     this.durations = {
@@ -63,6 +67,7 @@ export class TurnRunner implements TurnServices {
     this.options.metrics.turnsRunning.inc();
     this.timeouts.add(turn);
     const indicator = this.indicateWorking(turn);
+    if (this.debug) turn.log.debug({ messages: turn.seqs.length }, 'turn started');
     const agent = this.options.agent();
     Promise.resolve(turn)
       .then((running) => (running.abortReason ? undefined : agent.run(running)))
@@ -131,6 +136,7 @@ export class TurnRunner implements TurnServices {
       await inbox.finish(turn.seqs, 'done');
     }
     metrics.turnsRunning.dec();
+    if (this.debug) turn.log.debug({ outcome: reason ?? (error === undefined ? 'done' : 'error') }, 'turn ended');
     this.durations[reason ?? (error === undefined ? 'done' : 'error')].observe((Date.now() - turn.startedAt) / 1000);
     // After /stop the untaken steering input is dropped with the rest of the session's queue.
     if (reason === 'stop' && untaken.length > 0) {
