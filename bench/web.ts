@@ -1,9 +1,13 @@
 // bench/web: messages/s and latency through the web channel's HTTP API + SSE with the echo agent
 // (delayMs 0), the daemon a real `switchboard start` process on SQLite, at 1, 100 and 1,000 chats.
 // Latency: POST sent → reply event received. The load generator shares the machine's 2 cores.
-// Last line (at 100 chats): {"bench":"web","msgsPerSec","p50Ms","p99Ms"}.
+// Baseline, same run: the same HTTP + SSE surface with no gateway behind it (bench/support/bare-web).
+// Last line (at 100 chats): {"bench":"web","msgsPerSec","p50Ms","p99Ms","bareMsgsPerSec","ratio"}.
+import { fork } from 'node:child_process';
+import { Agent, request } from 'node:http';
+import { fileURLToPath } from 'node:url';
 import { createParser } from 'eventsource-parser';
-import { startDaemonProcess } from './support/daemon-process.js';
+import { freePort, startDaemonProcess } from './support/daemon-process.js';
 import { percentile, printResult, printTable, round } from './support/report.js';
 
 const store = process.argv.includes('--memory') ? 'memory' : 'sqlite';
@@ -12,6 +16,20 @@ const levels = [
   { chats: 100, perChat: 30 },
   { chats: 1000, perChat: 5 },
 ];
+
+// node:http with keep-alive: fetch (undici) costs the load generator several times more CPU per request.
+const agent = new Agent({ keepAlive: true, maxSockets: 256 });
+
+function post(url: string, body: string): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const req = request(url, { method: 'POST', agent, headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) } }, (response) => {
+      response.resume();
+      response.on('end', () => (response.statusCode === 202 ? resolve() : reject(new Error(`POST ${response.statusCode}`))));
+    });
+    req.on('error', reject);
+    req.end(body);
+  });
+}
 
 interface LevelResult {
   chats: number;
@@ -64,13 +82,7 @@ async function runLevel(base: string, chats: number, perChat: number, tag: strin
       for (let m = 0; m < perChat; m++) {
         const text = `${tag}-${c}-${m}`;
         pending.set(text, performance.now());
-        const response = await fetch(`${base}/api/chats/${tag}-${c}/messages`, {
-          method: 'POST',
-          headers: { 'content-type': 'application/json' },
-          body: JSON.stringify({ text }),
-        });
-        if (response.status !== 202) throw new Error(`POST ${response.status}: ${await response.text()}`);
-        await response.arrayBuffer();
+        await post(`${base}/api/chats/${tag}-${c}/messages`, JSON.stringify({ text }));
       }
     }),
   );
@@ -87,15 +99,40 @@ async function runLevel(base: string, chats: number, perChat: number, tag: strin
   };
 }
 
-const daemon = await startDaemonProcess({ store: { driver: store }, web: { maxChatsPerClient: 0 } });
-try {
-  await runLevel(daemon.webUrl, 10, 20, 'warmup');
+async function runAll(base: string): Promise<LevelResult[]> {
+  await runLevel(base, 10, 20, 'warmup');
   const results: LevelResult[] = [];
-  for (const level of levels) results.push(await runLevel(daemon.webUrl, level.chats, level.perChat, `c${level.chats}`));
-  console.log(`store: ${store}`);
-  printTable(results.map((r) => ({ ...r })));
-  const at100 = results.find((r) => r.chats === 100)!;
-  printResult('web', { msgsPerSec: at100.msgsPerSec, p50Ms: at100.p50Ms, p99Ms: at100.p99Ms });
+  for (const level of levels) results.push(await runLevel(base, level.chats, level.perChat, `c${level.chats}`));
+  return results;
+}
+
+const barePort = await freePort();
+const bare = fork(fileURLToPath(new URL('./support/bare-web.js', import.meta.url)), [String(barePort)]);
+await new Promise((resolve) => bare.once('message', resolve));
+const floor = await runAll(`http://127.0.0.1:${barePort}`);
+bare.kill();
+
+const daemon = await startDaemonProcess({ store: { driver: store }, web: { maxChatsPerClient: 0 } });
+let results: LevelResult[];
+try {
+  results = await runAll(daemon.webUrl);
 } finally {
   await daemon.stop();
 }
+console.log(`switchboard (store: ${store}) vs the bare HTTP+SSE floor`);
+printTable(
+  results.map((r, i) => ({
+    ...r,
+    bareMsgsPerSec: floor[i]!.msgsPerSec,
+    bareP50Ms: floor[i]!.p50Ms,
+    ratio: round(r.msgsPerSec / floor[i]!.msgsPerSec),
+  })),
+);
+const at100 = results.findIndex((r) => r.chats === 100);
+printResult('web', {
+  msgsPerSec: results[at100]!.msgsPerSec,
+  p50Ms: results[at100]!.p50Ms,
+  p99Ms: results[at100]!.p99Ms,
+  bareMsgsPerSec: floor[at100]!.msgsPerSec,
+  ratio: round(results[at100]!.msgsPerSec / floor[at100]!.msgsPerSec),
+});
