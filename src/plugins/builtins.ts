@@ -9,4 +9,5 @@ type Loader = () => Promise<{ default: AnyPluginDefinition }>;
 export const builtinPlugins: Readonly<Record<string, Loader>> = {
   echo: () => import('../../plugins/echo/index.js'),
   web: () => import('../../plugins/web/index.js'),
+  discord: () => import('../../plugins/discord/index.js'),
 };
