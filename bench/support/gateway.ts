@@ -7,8 +7,13 @@ import type { AgentInstance, ChannelInstance } from '../../src/plugins/api.js';
 import type { Store } from '../../src/store/types.js';
 
 /** A gateway wired for in-process benchmarks: the given store and agent, a sink channel, silent logs. */
-export function benchGateway(store: Store, agent: AgentInstance, settings: Partial<GatewaySettings> = {}): Gateway {
-  const sink: ChannelInstance = {
+export function benchGateway(
+  store: Store,
+  agent: AgentInstance,
+  settings: Partial<GatewaySettings> = {},
+  channel?: ChannelInstance,
+): Gateway {
+  const sink: ChannelInstance = channel ?? {
     kind: 'channel',
     capabilities: { maxMessageLength: 4096, format: 'plain', threads: false, typing: false, edits: false },
     start: async () => {},
