@@ -95,7 +95,7 @@ export class Gateway {
       {
         startTurn: (messages, done) => runner.start(messages, done),
         refuse: (message) => this.refuse(message),
-        cancel: (messages) => void store.inbox.cancelQueued(messages.map((message) => message.seq)),
+        cancel: (messages) => this.journal(store.inbox.cancelQueued(messages.map((message) => message.seq))),
       },
     );
   }
@@ -200,6 +200,11 @@ export class Gateway {
     void this.notify(origin, text, key);
   }
 
+  /** A journal update nobody awaits: a failure (the store closed at shutdown) is logged, not thrown. */
+  private journal(update: Promise<void>): void {
+    update.catch((error: unknown) => this.options.log.warn({ err: error }, 'journal update failed'));
+  }
+
   private refuse(message: QueuedMessage): void {
     const { inbound } = message;
     this.options.metrics.refusedBusy.inc({ channel: inbound.channel });
@@ -207,7 +212,7 @@ export class Gateway {
       { channel: inbound.channel, sessionKey: message.sessionKey },
       'session backlog full: refused',
     );
-    void this.options.store.inbox.finish([message.seq], 'refused');
+    this.journal(this.options.store.inbox.finish([message.seq], 'refused'));
     void this.notify(originOf(inbound), this.options.settings.busyReply, `busy:${inbound.channel}:${inbound.id}`);
   }
 

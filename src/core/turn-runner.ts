@@ -63,7 +63,7 @@ export class TurnRunner implements TurnServices {
 
   start(messages: QueuedMessage[], done: (untaken: readonly QueuedMessage[]) => void): RunningTurn {
     const turn = new ActiveTurn(this, messages);
-    void this.options.inbox.markRunning(turn.seqs);
+    this.journal(this.options.inbox.markRunning(turn.seqs));
     this.options.metrics.turnsRunning.inc();
     this.timeouts.add(turn);
     const indicator = this.indicateWorking(turn);
@@ -95,7 +95,12 @@ export class TurnRunner implements TurnServices {
   }
 
   took(messages: readonly QueuedMessage[]): void {
-    void this.options.inbox.markRunning(messages.map((message) => message.seq));
+    this.journal(this.options.inbox.markRunning(messages.map((message) => message.seq)));
+  }
+
+  /** A journal update nobody awaits: a failure (the store closed at shutdown) is logged, not thrown. */
+  private journal(update: Promise<void>): void {
+    update.catch((error: unknown) => this.log.warn({ err: error }, 'journal update failed'));
   }
 
   /** A replayed round may have placed sends before the crash: its record is rebuilt from the outbox. */

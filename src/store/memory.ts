@@ -89,12 +89,15 @@ export function createMemoryStore(): Store {
         };
         outboxRows.set(row.id, row);
         outboxKeys.set(entry.key, row.id);
-        added.push(row);
+        const { updatedAt: _updatedAt, ...visible } = row;
+        added.push(visible);
       }
       return added;
     },
     async pending() {
-      return [...outboxRows.values()].filter((row) => row.state === 'pending');
+      const rows: OutboxRow[] = [];
+      for (const { updatedAt: _updatedAt, ...row } of outboxRows.values()) if (row.state === 'pending') rows.push(row);
+      return rows;
     },
     async markSent(id, platformMessageId) {
       const row = outboxRows.get(id);

@@ -6,6 +6,6 @@ import type { Store } from './types.js';
 export async function openStore(config: { driver: 'sqlite' | 'memory'; path: string }): Promise<Store> {
   if (config.driver === 'memory') return createMemoryStore();
   const base = !isAbsolute(config.path) && process.env.STATE_DIRECTORY ? process.env.STATE_DIRECTORY : process.cwd();
-  const { openSqliteStore } = await import('./sqlite/store.js');
+  const { openSqliteStore } = await import('./sqlite/index.js');
   return openSqliteStore(resolve(base, config.path));
 }
