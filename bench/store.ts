@@ -49,6 +49,12 @@ function countingSink(expected: number) {
   return { channel, all };
 }
 
+/** Waits for the last turns to record their end and the outbox to record the last sends. */
+async function settle(gateway: ReturnType<typeof benchGateway>): Promise<void> {
+  while (gateway.scheduler.turnsRunning > 0) await new Promise((resolve) => setTimeout(resolve, 1));
+  await gateway.dispatcher.flush(5000);
+}
+
 async function burst(store: Store, tag: string): Promise<number> {
   const sink = countingSink(burstSize);
   const gateway = benchGateway(store, replyOnce, { maxParallelTurns: 64 }, sink.channel);
@@ -59,6 +65,7 @@ async function burst(store: Store, tag: string): Promise<number> {
   await Promise.all(emits);
   await sink.all;
   const elapsed = performance.now() - began;
+  await settle(gateway);
   gateway.close();
   gateway.scheduler.close();
   gateway.dispatcher.close();
@@ -81,6 +88,7 @@ async function steady(store: Store, tag: string): Promise<number[]> {
   }
   await Promise.all(emits);
   await sink.all;
+  await settle(gateway);
   gateway.close();
   gateway.scheduler.close();
   gateway.dispatcher.close();

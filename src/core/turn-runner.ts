@@ -75,7 +75,8 @@ export class TurnRunner implements TurnServices {
         () => this.finish(turn, undefined, indicator, done),
         (error: unknown) =>
           this.finish(turn, turn.abortReason ? undefined : (error ?? 'unknown error'), indicator, done),
-      );
+      )
+      .catch((error: unknown) => this.log.error({ err: error, turnId: turn.id }, 'could not record the end of a turn'));
     return turn;
   }
 

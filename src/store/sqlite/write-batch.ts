@@ -35,6 +35,10 @@ export class WriteBatch {
     const batch = this.pending;
     if (batch.length === 0) return;
     this.pending = [];
+    if (!this.db.open) {
+      for (const write of batch) write.reject(new Error('the store is closed'));
+      return;
+    }
     let results: unknown[];
     try {
       results = this.db.transaction(() => batch.map((write) => write.run()))();
