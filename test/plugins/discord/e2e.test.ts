@@ -128,7 +128,8 @@ describe('discord channel end to end', () => {
     expect(fake.messageAttempts.map((a) => a.status)).toEqual([429, 429, 200]);
     expect(await metricSum('switchboard_sends_retried_total', { channel: 'discord' })).toBe(2);
     expect(await metricSum('switchboard_discord_rate_limited_total', { waitedBy: 'outbox' })).toBe(2);
-    expect(await metricSum('switchboard_replies_sent_total', { channel: 'discord' })).toBe(1);
+    // Counted once the outbox recorded the send, just after the platform answered.
+    await waitFor(async () => (await metricSum('switchboard_replies_sent_total', { channel: 'discord' })) === 1, 'send recorded');
     // The three attempts carried the same nonce: had one been created, Discord would not create it again.
     expect(new Set(fake.messageAttempts.map((a) => a.body.nonce)).size).toBe(1);
   });
