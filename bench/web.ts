@@ -1,6 +1,6 @@
 // bench/web: messages/s and latency through the web channel's HTTP API + SSE with the echo agent
 // (delayMs 0), the daemon a real `switchboard start` process on SQLite, at 1, 100 and 1,000 chats.
-// Latency: POST sent → reply event received. The load generator shares the machine's 2 cores.
+// Each chat is a closed loop (next message after the reply). Latency: POST sent → reply event received. The load generator shares the machine's 2 cores.
 // Baseline, same run: the same HTTP + SSE surface with no gateway behind it (bench/support/bare-web).
 // Last line (at 100 chats): {"bench":"web","msgsPerSec","p50Ms","p99Ms","bareMsgsPerSec","ratio"}.
 import { fork } from 'node:child_process';
@@ -12,9 +12,9 @@ import { percentile, printResult, printTable, round } from './support/report.js'
 
 const store = process.argv.includes('--memory') ? 'memory' : 'sqlite';
 const levels = [
-  { chats: 1, perChat: 400 },
-  { chats: 100, perChat: 30 },
-  { chats: 1000, perChat: 5 },
+  { chats: 1, perChat: 500 },
+  { chats: 100, perChat: 40 },
+  { chats: 1000, perChat: 6 },
 ];
 
 // node:http with keep-alive: fetch (undici) costs the load generator several times more CPU per request.
@@ -40,13 +40,11 @@ interface LevelResult {
 }
 
 async function runLevel(base: string, chats: number, perChat: number, tag: string): Promise<LevelResult> {
-  const pending = new Map<string, number>();
+  // Closed loop per chat, like people chatting: a chat sends its next message once the reply to
+  // the previous one arrived. Latency is then the gateway's service time, not a client-made backlog.
+  const waiting = new Map<string, { sentAt: number; resolve: () => void }>();
   const latencies: number[] = [];
   const controllers: AbortController[] = [];
-  let received = 0;
-  let allReceived: () => void = () => {};
-  const done = new Promise<void>((resolve) => (allReceived = resolve));
-  const total = chats * perChat;
 
   await Promise.all(
     Array.from({ length: chats }, async (_, c) => {
@@ -58,11 +56,11 @@ async function runLevel(base: string, chats: number, perChat: number, tag: strin
           const data = JSON.parse(event.data) as { type: string; text?: string };
           if (data.type !== 'reply') return;
           const key = data.text!.slice('echo: '.length);
-          const sentAt = pending.get(key);
-          if (sentAt === undefined) return;
-          pending.delete(key);
-          latencies.push(performance.now() - sentAt);
-          if (++received === total) allReceived();
+          const entry = waiting.get(key);
+          if (!entry) return;
+          waiting.delete(key);
+          latencies.push(performance.now() - entry.sentAt);
+          entry.resolve();
         },
       });
       const decoder = new TextDecoder();
@@ -76,17 +74,18 @@ async function runLevel(base: string, chats: number, perChat: number, tag: strin
     }),
   );
 
+  const total = chats * perChat;
   const started = performance.now();
   await Promise.all(
     Array.from({ length: chats }, async (_, c) => {
       for (let m = 0; m < perChat; m++) {
         const text = `${tag}-${c}-${m}`;
-        pending.set(text, performance.now());
+        const replied = new Promise<void>((resolve) => waiting.set(text, { sentAt: performance.now(), resolve }));
         await post(`${base}/api/chats/${tag}-${c}/messages`, JSON.stringify({ text }));
+        await replied;
       }
     }),
   );
-  await done;
   const elapsed = performance.now() - started;
   for (const controller of controllers) controller.abort();
   latencies.sort((a, b) => a - b);
