@@ -13,8 +13,6 @@ import type {
 
 interface MessageRecord extends JournaledMessage {
   state: MessageState;
-  /** `(channel, platform id)`, the idempotency key. */
-  readonly key: string;
 }
 
 /**
@@ -25,11 +23,11 @@ interface MessageRecord extends JournaledMessage {
 export function createMemoryStore(): Store {
   let seq = 0;
   let outboxId = 0;
-  // Only unfinished messages are kept; finished ones leave their (channel, id) key behind, with the
-  // time they finished (in finishing order), so redeliveries are still recognised until pruned.
+  // Only unfinished messages are kept. Every accepted (channel, platform id) stays known, so a
+  // redelivery is recognised until pruned: per channel, id -> 0 while open, else when it finished.
+  // (Nested maps: a concatenated key would be a new string to hash on every lookup.)
   const messages = new Map<number, MessageRecord>();
-  const openKeys = new Set<string>();
-  const finishedKeys = new Map<string, number>();
+  const known = new Map<string, Map<string, number>>();
   const outboxRows = new Map<number, OutboxRow & { updatedAt: number }>();
   const outboxKeys = new Map<string, number>();
   const histories = new Map<string, HistoryEntry[]>();
@@ -42,19 +40,19 @@ export function createMemoryStore(): Store {
       if (!record) continue;
       if (finished) {
         messages.delete(s);
-        openKeys.delete(record.key);
-        finishedKeys.set(record.key, now);
+        known.get(record.inbound.channel)!.set(record.inbound.id, now);
       } else record.state = state;
     }
   };
 
   const inbox: Inbox = {
     async accept(inbound, sessionKey) {
-      const platformKey = `${inbound.channel}\u0000${inbound.id}`;
-      if (openKeys.has(platformKey) || finishedKeys.has(platformKey)) return null;
-      const record: MessageRecord = { seq: ++seq, sessionKey, inbound, state: 'queued', key: platformKey };
+      let ids = known.get(inbound.channel);
+      if (!ids) known.set(inbound.channel, (ids = new Map()));
+      if (ids.has(inbound.id)) return null;
+      ids.set(inbound.id, 0);
+      const record: MessageRecord = { seq: ++seq, sessionKey, inbound, state: 'queued' };
       messages.set(record.seq, record);
-      openKeys.add(platformKey);
       return record;
     },
     async unfinished() {
@@ -156,10 +154,13 @@ export function createMemoryStore(): Store {
     async prune(olderThanMs) {
       let prunedMessages = 0;
       let prunedOutbox = 0;
-      for (const [key, finishedAt] of finishedKeys) {
-        if (finishedAt >= olderThanMs) break;
-        finishedKeys.delete(key);
-        prunedMessages++;
+      for (const ids of known.values()) {
+        for (const [id, finishedAt] of ids) {
+          if (finishedAt !== 0 && finishedAt < olderThanMs) {
+            ids.delete(id);
+            prunedMessages++;
+          }
+        }
       }
       for (const [id, row] of outboxRows) {
         if (row.state !== 'pending' && row.updatedAt < olderThanMs) {
