@@ -94,6 +94,25 @@ describe('loadConfig', () => {
     expect(loaded.config.plugins.loopback!.url).toBe('http://127.0.0.1:1');
   });
 
+  it('loads a third-party plugin installed as an npm package, by its package name', async () => {
+    // package.json has "switchboard-plugin-loopback": "file:test/fixtures/loopback-channel" (devDependencies).
+    const dir = tempDir();
+    const path = writeConfig(dir, {
+      plugins: { mychannel: { enabled: true, package: 'switchboard-plugin-loopback', url: 'http://127.0.0.1:1' } },
+    });
+    const loaded = await loadConfig({ files: [path], env: {} });
+    expect(loaded.definitions.get('mychannel')?.description).toBe('Test channel for a platform the test controls');
+    expect(loaded.config.plugins.mychannel!.url).toBe('http://127.0.0.1:1');
+  });
+
+  it('names the package that cannot be found', async () => {
+    const dir = tempDir();
+    const path = writeConfig(dir, { plugins: { ghost: { enabled: true, package: 'switchboard-plugin-does-not-exist' } } });
+    const error = await configErrorOf(loadConfig({ files: [path], env: {} }));
+    expect(error.key).toBe('plugins.ghost.package');
+    expect(error.message).toContain('cannot load plugin package "switchboard-plugin-does-not-exist"');
+  });
+
   it('rejects a package that is not a plugin, naming plugins.<name>.package', async () => {
     const dir = tempDir();
     writeFileSync(join(dir, 'not-a-plugin.mjs'), 'export default { hello: 1 };\n');
