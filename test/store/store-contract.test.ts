@@ -84,6 +84,16 @@ describe.each([
     expect(await store.inbox.accept(inbound('1'), 's1')).toBeNull();
   });
 
+  it('takes a second finish of a message (a /stop racing the turn end) harmlessly', async () => {
+    const store = make();
+    const a = await store.inbox.accept(inbound('a'), 's');
+    await store.inbox.cancelQueued([a!.seq]);
+    await store.inbox.finish([a!.seq], 'done');
+    // Finished once: not unfinished, pruned once.
+    expect(await store.inbox.unfinished()).toEqual([]);
+    expect(await store.prune(Date.now() + 1)).toMatchObject({ messages: 1 });
+  });
+
   it('adds outbox entries once per key and round-trips every field', async () => {
     const store = make();
     const added = await store.outbox.enqueue([entry('k1', { replyToId: 'm9' }), entry('k2', { part: 1, parts: 2 })]);

@@ -73,7 +73,7 @@ export function openSqliteStore(path: string): Store {
     ),
     unfinished: db.prepare(`SELECT seq, session_key, inbound FROM messages WHERE state IN ('queued', 'running') ORDER BY seq`),
     markRunning: db.prepare(`UPDATE messages SET state = 'running' WHERE seq = ? AND state = 'queued'`),
-    finish: db.prepare(`UPDATE messages SET state = ?, finished_at = ? WHERE seq = ?`),
+    finish: db.prepare(`UPDATE messages SET state = ?, finished_at = ? WHERE seq = ? AND state IN ('queued', 'running')`),
     cancel: db.prepare(
       `UPDATE messages SET state = 'failed', finished_at = ? WHERE seq = ? AND state IN ('queued', 'running')`,
     ),
@@ -82,7 +82,9 @@ export function openSqliteStore(path: string): Store {
        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 'pending', ?, ?) ON CONFLICT (key) DO NOTHING`,
     ),
     pending: db.prepare(`SELECT * FROM outbox WHERE state = 'pending' ORDER BY id`),
-    markSent: db.prepare(`UPDATE outbox SET state = 'sent', platform_message_id = ?, updated_at = ? WHERE id = ?`),
+    markSent: db.prepare(
+      `UPDATE outbox SET state = 'sent', platform_message_id = COALESCE(?, platform_message_id), updated_at = ? WHERE id = ?`,
+    ),
     markRetry: db.prepare(`UPDATE outbox SET attempts = attempts + 1, next_attempt_at = ?, error = ?, updated_at = ? WHERE id = ?`),
     markFailed: db.prepare(`UPDATE outbox SET state = 'failed', error = ?, updated_at = ? WHERE id = ?`),
     roundRecord: db.prepare(`SELECT target, reply_text FROM outbox WHERE round_key = ? ORDER BY id`),
