@@ -1,5 +1,5 @@
 import { createServer, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { closeServer, listen } from '../../src/http/listen.js';
 import { definePlugin } from '../../src/plugins/api.js';
 import { loadAssets } from './assets.js';
 import { isLoopback } from './auth.js';
@@ -76,23 +76,12 @@ export default definePlugin<WebConfig, 'channel'>({
         return url;
       },
       async start() {
-        await new Promise<void>((resolve, reject) => {
-          server.once('error', reject);
-          server.listen(config.port, config.host, () => {
-            server.off('error', reject);
-            resolve();
-          });
-        });
-        const address = server.address() as AddressInfo;
-        url = `http://${address.family === 'IPv6' ? `[${address.address}]` : address.address}:${address.port}`;
+        url = await listen(server, config.port, config.host);
         context.log.info({ url }, 'web chat listening');
       },
       async stop() {
         for (const stream of streams) stream.end();
-        await new Promise<void>((resolve) => {
-          server.close(() => resolve());
-          server.closeAllConnections();
-        });
+        await closeServer(server);
       },
       async send(outbound) {
         const id = hub.publish(outbound.target.chatId, {

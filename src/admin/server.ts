@@ -1,6 +1,6 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import type { Registry } from 'prom-client';
+import { closeServer, listen } from '../http/listen.js';
 import type { DaemonStatus } from './status.js';
 
 /** Options of {@link startAdminServer}. */
@@ -56,23 +56,8 @@ export async function startAdminServer(options: AdminServerOptions): Promise<Adm
       response.writeHead(404, { 'content-type': 'text/plain' }).end('not found\n');
     }
   };
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(options.port, options.host, () => {
-      server.off('error', reject);
-      resolve();
-    });
-  });
-  const address = server.address() as AddressInfo;
-  const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
-  return {
-    url: `http://${host}:${address.port}`,
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.close(() => resolve());
-        server.closeAllConnections();
-      }),
-  };
+  const url = await listen(server, options.port, options.host);
+  return { url, close: () => closeServer(server) };
 }
 
 function json(response: ServerResponse, status: number, body: unknown): void {
