@@ -9,5 +9,10 @@ type Loader = () => Promise<{ default: AnyPluginDefinition }>;
 export const builtinPlugins: Readonly<Record<string, Loader>> = {
   echo: () => import('../../plugins/echo/index.js'),
   web: () => import('../../plugins/web/index.js'),
+  telegram: () => import('../../plugins/telegram/index.js'),
   discord: () => import('../../plugins/discord/index.js'),
+  slack: () => import('../../plugins/slack/index.js'),
+  openai: () => import('../../plugins/openai/index.js'),
+  http: () => import('../../plugins/http/index.js'),
+  command: () => import('../../plugins/command/index.js'),
 };

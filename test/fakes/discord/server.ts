@@ -42,6 +42,10 @@ export interface FakeDiscordOptions {
   token?: string;
   /** Gateway heartbeat interval announced in HELLO (ms). */
   heartbeatIntervalMs?: number;
+  /** Guild text channels to announce, at least the 3 named ones (default 3); extras are `text-4`... */
+  textChannels?: number;
+  /** Called as each message is created (benchmarks time replies with it). */
+  onMessageCreated?: (created: CreatedMessage) => void;
 }
 
 /** Ids of the world the fake announces. */
@@ -50,6 +54,8 @@ export interface FakeWorld {
   guildId: string;
   /** Guild text channels, by name: general, random, ops. */
   channels: Record<'general' | 'random' | 'ops', string>;
+  /** Every guild text channel: general, random, ops, then any extra ones (option `textChannels`). */
+  textChannels: string[];
   /** An active public thread in #general. */
   threadId: string;
   /** A role a member can carry (for role allowlists). */
@@ -92,15 +98,20 @@ export class FakeDiscord {
     private readonly wss: WebSocketServer,
     private readonly token: string,
     private readonly heartbeatIntervalMs: number,
+    textChannels: number,
+    private readonly onMessageCreated: ((created: CreatedMessage) => void) | undefined,
   ) {
     const { port } = server.address() as AddressInfo;
     this.apiBase = `http://127.0.0.1:${port}/api`;
     this.gatewayUrl = `ws://127.0.0.1:${port}/gateway`;
     const guildId = snowflake();
+    const channels = { general: snowflake(), random: snowflake(), ops: snowflake() };
+    const extra = Array.from({ length: Math.max(0, textChannels - 3) }, () => snowflake());
     this.world = {
       bot: apiUser(snowflake(), 'switchbot', true),
       guildId,
-      channels: { general: snowflake(), random: snowflake(), ops: snowflake() },
+      channels,
+      textChannels: [channels.general, channels.random, channels.ops, ...extra],
       threadId: snowflake(),
       roleId: snowflake(),
     };
@@ -120,7 +131,14 @@ export class FakeDiscord {
     const server = createServer();
     const wss = new WebSocketServer({ server, path: '/gateway' });
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    return new FakeDiscord(server, wss, options.token ?? 'fake-bot-token', options.heartbeatIntervalMs ?? 41_250);
+    return new FakeDiscord(
+      server,
+      wss,
+      options.token ?? 'fake-bot-token',
+      options.heartbeatIntervalMs ?? 41_250,
+      options.textChannels ?? 3,
+      options.onMessageCreated,
+    );
   }
 
   /** Makes the next `count` message creations fail with `fault`. */
@@ -291,7 +309,7 @@ export class FakeDiscord {
   }
 
   private guildPayload(): Record<string, unknown> {
-    const { guildId, channels, threadId, roleId, bot } = this.world;
+    const { guildId, channels, textChannels, threadId, roleId, bot } = this.world;
     return guildCreate({
       id: guildId,
       name: 'Test Guild',
@@ -301,6 +319,7 @@ export class FakeDiscord {
         textChannel(channels.general, guildId, 'general', 0),
         textChannel(channels.random, guildId, 'random', 1),
         textChannel(channels.ops, guildId, 'ops', 2),
+        ...textChannels.slice(3).map((id, i) => textChannel(id, guildId, `text-${i + 4}`, i + 3)),
       ],
       threads: [threadChannel(threadId, guildId, channels.general, 'a thread')],
     });
@@ -388,7 +407,9 @@ export class FakeDiscord {
       ...(reference?.message_id !== undefined ? { reference: { messageId: reference.message_id, channelId } } : {}),
     });
     this.messageAttempts.push({ channelId, body, status: 200 });
-    this.created.push({ id, channelId, body, message: created });
+    const record = { id, channelId, body, message: created };
+    this.created.push(record);
+    this.onMessageCreated?.(record);
     if (body.enforce_nonce === true) this.nonces.set(nonceKey, { at: Date.now(), message: created });
     json(res, 200, created);
   }
@@ -402,7 +423,7 @@ export class FakeDiscord {
   }
 
   private knownChannel(channelId: string): boolean {
-    const { channels, threadId } = this.world;
-    return Object.values(channels).includes(channelId) || channelId === threadId || channelId in this.dmChannels;
+    const { textChannels, threadId } = this.world;
+    return textChannels.includes(channelId) || channelId === threadId || channelId in this.dmChannels;
   }
 }
