@@ -43,6 +43,8 @@ export type SendFault =
 export interface FakeTelegramOptions {
   token?: string;
   bot?: Partial<FakeUser>;
+  /** Called for every delivered message (a successful sendMessage), when it was recorded. */
+  onSendMessage?: (sent: SentMessage) => void;
 }
 
 interface Poll {
@@ -69,8 +71,10 @@ export class FakeTelegram {
   private readonly pollFaults: Array<'drop' | 'serverError'> = [];
   private poll: Poll | undefined;
   private readonly server: Server;
+  private readonly onSendMessage: ((sent: SentMessage) => void) | undefined;
 
   private constructor(options: FakeTelegramOptions) {
+    this.onSendMessage = options.onSendMessage;
     this.token = options.token ?? '123456:TEST-token';
     this.bot = { id: 999, is_bot: true, first_name: 'Switchboard', username: 'switchboard_bot', ...options.bot };
     this.server = createServer((req, res) => {
@@ -266,6 +270,7 @@ export class FakeTelegram {
     const reply = params.reply_parameters as { message_id?: unknown } | undefined;
     if (typeof reply?.message_id === 'number') sent.replyToMessageId = reply.message_id;
     this.sent.push(sent);
+    this.onSendMessage?.(sent);
     const chat = { id: Number(params.chat_id), type: Number(params.chat_id) < 0 ? 'supergroup' : 'private' };
     ok(res, { message_id: messageId, date: Math.floor(Date.now() / 1000), chat, from: this.bot, text: plain, message_thread_id: sent.threadId });
   }
