@@ -5,6 +5,7 @@ import type { Logger } from 'pino';
 import type { Telegram } from 'telegraf';
 import { TelegramError } from 'telegraf';
 import { asUpdate, type TgUpdate } from './normalize.js';
+import { takeBatch } from './take-batch.js';
 
 /**
  * The two transports. Both feed every update to one {@link UpdateHandler} (grammY's `handleUpdate`
@@ -37,8 +38,9 @@ export interface PollOptions {
 
 /**
  * The getUpdates loop (instead of telegraf's `launch()`, which acknowledges an update as soon as it
- * was fetched). `offset` only moves past an update once its handler resolved `ack`; on `closed`
- * the loop stops without moving it, so Telegram delivers the rest again to the next run. Resolves
+ * was fetched). A batch is taken chats in parallel, each chat in order ({@link takeBatch}); `offset`
+ * only moves past updates whose handler resolved `ack`; on `closed` the loop stops without moving
+ * it, so Telegram delivers the rest again to the next run. Resolves
  * when `signal` aborts or the gateway closed.
  */
 export async function pollUpdates(options: PollOptions): Promise<void> {
@@ -63,24 +65,16 @@ export async function pollUpdates(options: PollOptions): Promise<void> {
       await sleep(waitMs, undefined, { signal }).catch(() => undefined);
       continue;
     }
-    for (const raw of updates) {
-      const update = asUpdate(raw);
-      if (!update) continue;
-      if (offset !== undefined && update.update_id < offset) continue; // already taken
-      let outcome: UpdateOutcome;
-      try {
-        outcome = await handle(update);
-      } catch (error) {
-        // Not taken: poll again from this update (it is redelivered) after a pause.
-        log.error({ err: error, updateId: update.update_id }, 'telegram: could not take an update; it will be fetched again');
-        await sleep(1000, undefined, { signal }).catch(() => undefined);
-        break;
-      }
-      if (outcome === 'closed') {
-        closed = true;
-        break;
-      }
-      offset = update.update_id + 1;
+    const fresh = updates.map(asUpdate).filter((update): update is TgUpdate => update !== undefined && (offset === undefined || update.update_id >= offset));
+    if (fresh.length === 0) continue;
+    const batch = await takeBatch(fresh, handle);
+    if (batch.offset !== undefined) offset = batch.offset;
+    if (batch.outcomes.includes('closed')) {
+      closed = true;
+    } else if (batch.error) {
+      // Not taken: poll again from this update (it is redelivered) after a pause.
+      log.error({ err: batch.error.error, updateId: batch.error.update.update_id }, 'telegram: could not take an update; it will be fetched again');
+      await sleep(1000, undefined, { signal }).catch(() => undefined);
     }
   }
   // Confirm what was taken, so the next run does not fetch it again (timeout 0: answers at once).
