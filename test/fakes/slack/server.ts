@@ -36,6 +36,12 @@ export interface ReactionCall {
 /** A fault for the next chat.postMessage calls. */
 export type PostFault = { status: 429; retryAfterSeconds: number } | { status: 500 } | { error: string };
 
+/** Options of {@link FakeSlack.start}: the Socket Mode side's, plus hooks. */
+export interface FakeSlackOptions extends FakeSocketModeOptions {
+  /** Called when a chat.postMessage succeeded, before the fake answers it (benchmarks time replies with it). */
+  onPostMessage?: (posted: PostedMessage) => void;
+}
+
 /** What the fake delivered for one user message. */
 export interface DeliveredMessage {
   ts: string;
@@ -61,16 +67,18 @@ export class FakeSlack {
   private readonly faults: PostFault[] = [];
   private seq = 0;
   private eventSeq = 0;
+  private readonly onPostMessage: ((posted: PostedMessage) => void) | undefined;
 
   private constructor(
     private readonly server: Server,
-    options: FakeSocketModeOptions,
+    { onPostMessage, ...options }: FakeSlackOptions,
   ) {
     this.socket = new FakeSocketMode(server, options);
+    this.onPostMessage = onPostMessage;
   }
 
   /** Starts the fake on a free port. */
-  static async start(options: Partial<FakeSocketModeOptions> = {}): Promise<FakeSlack> {
+  static async start(options: Partial<FakeSlackOptions> = {}): Promise<FakeSlack> {
     const server = createServer();
     const fake = new FakeSlack(server, { redeliverAfterMs: 3000, maxRetries: 3, pingIntervalMs: 5000, ...options });
     server.on('request', (request: IncomingMessage, response: ServerResponse) => void fake.handle(request, response));
@@ -234,6 +242,7 @@ export class FakeSlack {
     if (params.mrkdwn !== undefined) message.mrkdwn = params.mrkdwn;
     this.posted.push(message);
     this.postAttempts.push({ channel, text, outcome: 'ok' });
+    this.onPostMessage?.(message);
     return answer({ ok: true, channel, ts, message: { type: 'message', text, user: world.botUserId, bot_id: world.botId, ts } });
   }
 }
