@@ -139,7 +139,8 @@ export function createMemoryStore(): Store {
       list.push(...entries);
     },
     async recent(sessionKey, limit) {
-      return (histories.get(sessionKey) ?? []).slice(-limit);
+      // slice(-0) would be the whole list: a limit of 0 asks for none (as SQL's LIMIT 0).
+      return limit <= 0 ? [] : (histories.get(sessionKey) ?? []).slice(-limit);
     },
     async reset(sessionKey) {
       histories.delete(sessionKey);

@@ -140,6 +140,7 @@ describe.each([
     ]);
     await store.history.append('s2', [{ role: 'user', content: 'other', at: 4 }]);
     expect((await store.history.recent('s1', 2)).map((e) => e.content)).toEqual(['two', 'three']);
+    expect(await store.history.recent('s1', 0)).toEqual([]);
     expect(await store.history.recent('s1', 10)).toEqual([
       { role: 'user', content: 'one', name: 'U', at: 1 },
       { role: 'assistant', content: 'two', at: 2 },
