@@ -1,12 +1,14 @@
 import type { List, Nodes, Parents, Root } from 'mdast';
-import { fromMarkdown } from 'mdast-util-from-markdown';
+import { parseMarkdown } from '../../src/markdown/parse.js';
+import { tableToText } from '../../src/markdown/table.js';
 import { splitMarkdown } from '../discord/split.js';
 
 /**
- * Agent Markdown to Slack mrkdwn. Hand-written on mdast-util-from-markdown because
+ * Agent Markdown (CommonMark + GFM, src/markdown/parse.ts) to Slack mrkdwn. Hand-written because
  * `slackify-markdown` needs Node 22. mrkdwn differs from Markdown in what matters here: `*bold*`,
  * `_italic_`, `~strike~`, links `<url|text>`, no headings (bold lines), and `&`, `<`, `>` must be
- * escaped everywhere, code included (Slack reads `<...>` as a link or mention otherwise).
+ * escaped everywhere, code included (Slack reads `<...>` as a link or mention otherwise). mrkdwn has
+ * no tables: a table becomes aligned text in a code block.
  */
 
 /** Slack's advised limit for a message's `text` (longer texts are truncated or split by Slack). */
@@ -19,7 +21,7 @@ export function escapeMrkdwn(text: string): string {
 
 /** Converts agent Markdown to one mrkdwn text (unsplit). */
 export function toMrkdwn(markdown: string): string {
-  const tree: Root = fromMarkdown(markdown.replace(/\r\n?/g, '\n'));
+  const tree: Root = parseMarkdown(markdown);
   return block(tree, 0).trim();
 }
 
@@ -58,6 +60,8 @@ function blockNode(node: Nodes, depth: number): string {
         .join('\n');
     case 'list':
       return list(node, depth);
+    case 'table':
+      return `\`\`\`\n${escapeMrkdwn(tableToText(node))}\n\`\`\``;
     case 'html':
       return escapeMrkdwn(node.value);
     case 'definition':
@@ -98,8 +102,9 @@ function inline(node: Parents): string {
 function inlineNode(node: Nodes): string {
   switch (node.type) {
     case 'text':
-      // No GFM extension is installed: `~~strike~~` is still plain text here.
-      return escapeMrkdwn(node.value).replace(/~~(?=\S)([^~\n]*?\S)~~/g, '~$1~');
+      return escapeMrkdwn(node.value);
+    case 'delete':
+      return wrap('~', inline(node));
     case 'strong':
       return wrap('*', inline(node));
     case 'emphasis':

@@ -1,12 +1,13 @@
 import type { Nodes, Parent } from 'mdast';
-import { fromMarkdown } from 'mdast-util-from-markdown';
+import { parseMarkdown } from '../../src/markdown/parse.js';
+import { tableToText } from '../../src/markdown/table.js';
 import { splitTelegramHtml } from './split.js';
 
 /**
  * Agent Markdown → Telegram HTML (`parse_mode: 'HTML'`). Telegram's HTML knows only inline tags,
  * `<pre>`, `<code>`, `<a>` and `<blockquote>`: headings become bold lines, lists become bullet lines,
- * everything else is escaped text. Parsed with mdast-util-from-markdown (CommonMark), so escaping is
- * decided on the syntax tree, never by regexes on the source.
+ * tables become aligned text in `<pre>`, everything else is escaped text. Parsed as CommonMark + GFM
+ * (src/markdown/parse.ts), so escaping is decided on the syntax tree, never by regexes on the source.
  */
 
 /** Longest Telegram message, in UTF-16 code units. */
@@ -24,7 +25,7 @@ function escapeAttribute(text: string): string {
 
 /** Converts Markdown to one Telegram HTML string (not split). */
 export function markdownToTelegramHtml(markdown: string): string {
-  const tree = fromMarkdown(markdown);
+  const tree = parseMarkdown(markdown);
   return blocks(tree.children, '').trim();
 }
 
@@ -58,7 +59,7 @@ function block(node: Nodes, indent: string): string {
       const start = node.start ?? 1;
       return node.children
         .map((item, index) => {
-          const marker = node.ordered ? `${start + index}. ` : '• ';
+          const marker = (node.ordered ? `${start + index}. ` : '• ') + (item.checked === true ? '☑ ' : item.checked === false ? '☐ ' : '');
           const body = blocks(item.children, `${indent}  `).replace(/\n\n/g, '\n');
           return `${indent}${marker}${body}`;
         })
@@ -66,6 +67,8 @@ function block(node: Nodes, indent: string): string {
     }
     case 'thematicBreak':
       return '———';
+    case 'table':
+      return `<pre>${escapeHtml(tableToText(node))}</pre>`;
     case 'html':
       return escapeHtml(node.value);
     case 'definition':

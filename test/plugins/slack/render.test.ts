@@ -13,6 +13,12 @@ describe('Markdown to Slack mrkdwn', () => {
     expect(toMrkdwn('**bold [link](https://x.io)**')).toBe('*bold <https://x.io|link>*');
   });
 
+  it('renders GFM: strike inside words, task items, and a table as aligned text in a code block', () => {
+    expect(toMrkdwn('~~a & b~~ kept')).toBe('~a &amp; b~ kept');
+    expect(toMrkdwn('- [x] done\n- [ ] todo')).toBe('• ☑ done\n• ☐ todo');
+    expect(toMrkdwn('| k | value |\n|:-:|---|\n| x | <y> |')).toBe('```\nk  value\n─  ─────\nx  &lt;y&gt;\n```');
+  });
+
   it('escapes &, < and > everywhere, code included', () => {
     expect(escapeMrkdwn('a < b && c > d')).toBe('a &lt; b &amp;&amp; c &gt; d');
     expect(toMrkdwn('a < b && c > d')).toBe('a &lt; b &amp;&amp; c &gt; d');

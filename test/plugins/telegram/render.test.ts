@@ -27,6 +27,15 @@ describe('markdown to Telegram HTML', () => {
     );
   });
 
+  it('renders GFM: strike, task items, and a table as aligned text in <pre>', () => {
+    expect(markdownToTelegramHtml('~~old~~ new')).toBe('<s>old</s> new');
+    expect(markdownToTelegramHtml('- [x] done\n- [ ] todo')).toBe('• ☑ done\n• ☐ todo');
+    expect(markdownToTelegramHtml('| name | n |\n|---|--:|\n| a<b | 10 |\n| **cc** | 2 |')).toBe(
+      '<pre>name   n\n────  ──\na&lt;b   10\ncc     2</pre>',
+    );
+    for (const part of renderTelegram('| a | b |\n|---|---|\n| 1 | 2 |')) plainOf(part);
+  });
+
   it('shows raw HTML in the Markdown as text instead of passing it to Telegram', () => {
     const html = markdownToTelegramHtml('<div onclick="x">hi</div>\n\ntext <span>inline</span>');
     expect(plainOf(html)).toBe('<div onclick="x">hi</div>\n\ntext <span>inline</span>');
