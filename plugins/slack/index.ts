@@ -6,6 +6,7 @@ import { type ChannelHealth, definePlugin } from '../../src/plugins/api.js';
 import { type AccessPolicy, allowsTarget, decideAccess } from './access.js';
 import { boltLogger } from './bolt-logger.js';
 import { messageViewOf, parseInboundId, toInbound } from './normalize.js';
+import { UserNames } from './user-names.js';
 import { EmitOnce } from './once.js';
 import { type AckVerdict, dispatchThroughBolt, type EnvelopeHandler, SlackHttpReceiver, socketModeReceiver } from './receive.js';
 import { renderSlack, slackMaxMessageLength } from './render.js';
@@ -26,9 +27,13 @@ export interface SlackConfig {
   allowBots: boolean;
   replyInThread: boolean;
   workingReaction: string;
+  resolveUserNames: boolean;
   minSendIntervalMs: number;
   serverPingTimeoutMs: number;
 }
+
+/** Names are kept an hour; a failed lookup (e.g. no users:read scope) is retried after 10 minutes. */
+const userNameCache = { ttlMs: 3_600_000, failureTtlMs: 600_000, waitMs: 1000, maxEntries: 10_000 };
 
 /** The running Slack channel exposes its events endpoint in HTTP mode (tests, the bench). */
 export interface SlackChannelInfo {
@@ -77,6 +82,11 @@ export default definePlugin<SlackConfig, 'channel'>({
       format: String,
       default: 'eyes',
     },
+    resolveUserNames: {
+      doc: 'Look up senders\' display names with users.info (needs the users:read scope); off: agents see user ids.',
+      format: Boolean,
+      default: true,
+    },
     minSendIntervalMs: { doc: 'Least time between two posts to one conversation (Slack: ~1/s).', format: 'nat', default: 1000 },
     serverPingTimeoutMs: {
       doc: 'Socket Mode: reconnect when Slack sent no ping for this long.',
@@ -122,6 +132,7 @@ export default definePlugin<SlackConfig, 'channel'>({
     const emitOnce = new EmitOnce();
     const pacer = new ConversationPacer(config.minSendIntervalMs);
     let web: webApi.WebClient | undefined;
+    let names: UserNames | undefined;
     let app: App | undefined;
     let httpReceiver: SlackHttpReceiver | undefined;
     let self: { userId: string; botId?: string } | undefined;
@@ -136,6 +147,10 @@ export default definePlugin<SlackConfig, 'channel'>({
       if (decision !== 'accept') {
         if (decision !== 'self') log.debug({ channelId: view.channel, ts: view.ts, decision }, 'slack: message not taken');
         return true;
+      }
+      if (names && view.user && !view.userName) {
+        const name = await names.nameOf(view.user);
+        if (name) view.userName = name;
       }
       const inbound = toInbound(view, self.userId, context.name, { replyInThread: config.replyInThread });
       knownChats.add(view.channel);
@@ -177,6 +192,7 @@ export default definePlugin<SlackConfig, 'channel'>({
         const auth = await web.auth.test();
         if (!auth.user_id) throw new Error('slack: auth.test returned no user_id');
         self = auth.bot_id ? { userId: auth.user_id, botId: auth.bot_id } : { userId: auth.user_id };
+        if (config.resolveUserNames) names = new UserNames(web, userNameCache);
         const logger = boltLogger(log);
         const receiver =
           config.mode === 'http'

@@ -58,6 +58,15 @@ export class FakeSlack {
   readonly posted: PostedMessage[] = [];
   readonly postAttempts: PostAttempt[] = [];
   readonly reactionCalls: ReactionCall[] = [];
+  /** The user ids users.info was asked about, in order. */
+  readonly usersInfoCalls: string[] = [];
+  /** Who users.info knows (Alice has a display name, Bob only a real name); tests may add more. */
+  readonly users = new Map<string, { name: string; realName: string; displayName: string }>([
+    [world.alice, { name: 'alice', realName: 'Alice Liddell', displayName: 'alice.l' }],
+    [world.bob, { name: 'bob', realName: 'Bob Builder', displayName: '' }],
+  ]);
+  /** Delay of every users.info answer (a slow Slack). */
+  usersInfoDelayMs = 0;
   /** Every Web API call: method and the token it carried. */
   readonly calls: Array<{ method: string; token: string }> = [];
   readonly unknownMethods: string[] = [];
@@ -211,8 +220,14 @@ export class FakeSlack {
         });
         return answer({ ok: true });
       }
-      case 'users.info':
-        return answer({ ok: true, user: { id: params.user, name: String(params.user).toLowerCase(), is_bot: false } });
+      case 'users.info': {
+        const id = String(params.user);
+        this.usersInfoCalls.push(id);
+        const profile = this.users.get(id);
+        if (this.usersInfoDelayMs > 0) await new Promise((resolve) => setTimeout(resolve, this.usersInfoDelayMs));
+        if (!profile) return answer({ ok: false, error: 'user_not_found' });
+        return answer({ ok: true, user: { id, name: profile.name, real_name: profile.realName, is_bot: false, profile: { display_name: profile.displayName, real_name: profile.realName } } });
+      }
       default:
         this.unknownMethods.push(method);
         return answer({ ok: false, error: 'unknown_method' });

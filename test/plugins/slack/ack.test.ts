@@ -48,6 +48,7 @@ async function start() {
     allowBots: false,
     replyInThread: true,
     workingReaction: 'eyes',
+    resolveUserNames: true,
     minSendIntervalMs: 0,
     serverPingTimeoutMs: 30_000,
   };

@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import slackPlugin from '../../../plugins/slack/index.js';
 import type { Daemon } from '../../../src/daemon.js';
-import type { AnyPluginDefinition } from '../../../src/plugins/api.js';
+import { type AnyPluginDefinition, definePlugin } from '../../../src/plugins/api.js';
 import { FakeSlack, world } from '../../fakes/slack/server.js';
 import { startTestDaemon } from '../../support/daemon.js';
 import { waitFor } from '../../support/wait.js';
@@ -228,5 +228,55 @@ describe('slack channel end to end (Socket Mode)', () => {
     expect(status.state).toBe('failed');
     expect(status.reason).toMatch(/invalid_auth/);
     expect(fake.calls.some((c) => c.method === 'apps.connections.open')).toBe(false);
+  });
+});
+
+/** An agent that answers with who wrote: the sender name the channel gave the message. */
+const senderAgent = definePlugin<Record<string, never>, 'agent'>({
+  name: 'sender',
+  kind: 'agent',
+  description: 'Replies with the sender name (test)',
+  schema: {},
+  create: () => ({
+    kind: 'agent',
+    async run(turn) {
+      for (const message of turn.messages) await turn.reply(`${message.sender.name} said ${message.text}`);
+    },
+  }),
+});
+
+describe('slack sender names', () => {
+  async function startWithSenderAgent(resolveUserNames: boolean) {
+    fake = await FakeSlack.start();
+    daemon = await startTestDaemon({
+      plugins: { slack: slackPlugin as unknown as AnyPluginDefinition, sender: senderAgent as unknown as AnyPluginDefinition },
+      config: {
+        gateway: { agent: 'sender' },
+        plugins: {
+          sender: { enabled: true },
+          slack: { enabled: true, botToken: 'xoxb-fake', appToken: 'xapp-fake', apiUrl: fake.apiUrl, allowFrom: ['*'], minSendIntervalMs: 0, resolveUserNames },
+        },
+      },
+    });
+    await waitFor(() => daemon!.status().plugins.find((p) => p.name === 'slack')?.state === 'running', 'slack running', 20_000);
+    return fake;
+  }
+
+  it('gives the agent display names from users.info, one lookup per user', async () => {
+    const fake = await startWithSenderAgent(true);
+    fake.userMessage({ channel: world.dm, channelType: 'im', text: 'one' });
+    fake.userMessage({ channel: world.dm, channelType: 'im', text: 'two', user: world.bob });
+    fake.userMessage({ channel: world.dm, channelType: 'im', text: 'three' });
+    await waitFor(() => fake.posted.length === 3, 'three replies');
+    expect(fake.posted.map((m) => m.text).sort()).toEqual(['Bob Builder said two', 'alice.l said one', 'alice.l said three']);
+    expect(fake.usersInfoCalls.sort()).toEqual([world.alice, world.bob]);
+  });
+
+  it('with resolveUserNames off, the agent sees user ids and users.info is never called', async () => {
+    const fake = await startWithSenderAgent(false);
+    fake.userMessage({ channel: world.dm, channelType: 'im', text: 'hi' });
+    await waitFor(() => fake.posted.length === 1, 'reply');
+    expect(fake.posted[0]!.text).toBe(`${world.alice} said hi`);
+    expect(fake.usersInfoCalls).toEqual([]);
   });
 });
