@@ -6,8 +6,9 @@ import { createHttpAgent, type HttpAgentConfig } from './agent.js';
  * messages }` to `url`, with `x-switchboard-signature: sha256=<HMAC-SHA256 of the body with
  * secret>`. The response is `{ replies: [{ text, target? }] }`, or an NDJSON stream
  * (`content-type: application/x-ndjson`) of `{ text, target? }` lines, each sent as it arrives.
- * `/stop` aborts the request; `timeoutMs` bounds it; non-2xx, bad JSON and timeouts end the turn
- * with the core's apology (not retried: a webhook need not be idempotent).
+ * `/stop` aborts the request; `timeoutMs` bounds it. A refused connection and 429/502/503/504 are
+ * retried (`retries`, Retry-After honoured, same `x-switchboard-turn-id`); other non-2xx, bad JSON
+ * and timeouts end the turn with the core's apology.
  */
 export default definePlugin<HttpAgentConfig, 'agent'>({
   name: 'http',
@@ -16,7 +17,12 @@ export default definePlugin<HttpAgentConfig, 'agent'>({
   schema: {
     url: { doc: 'Webhook URL (http or https).', format: String, default: '' },
     secret: { doc: 'HMAC-SHA256 key for the x-switchboard-signature header.', format: String, default: '', sensitive: true },
-    timeoutMs: { doc: 'Longest time for a whole request, response stream included.', format: 'nat', default: 120_000 },
+    timeoutMs: { doc: 'Longest time for a whole request, retries and response stream included.', format: 'nat', default: 120_000 },
+    retries: {
+      doc: 'Retries when the webhook did not take the turn (connection refused, HTTP 429/502/503/504).',
+      format: 'nat',
+      default: 2,
+    },
   },
   required: ['url', 'secret'],
   validate(config) {

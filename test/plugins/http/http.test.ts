@@ -31,8 +31,13 @@ class Backend {
   private server: Server | undefined;
 
   async start(): Promise<this> {
+    return this.listenOn(0);
+  }
+
+  /** Listens (again) on `port` (0: any free one). */
+  async listenOn(port: number): Promise<this> {
     this.server = createServer((request, response) => void this.handle(request, response));
-    await new Promise<void>((resolve) => this.server!.listen(0, '127.0.0.1', resolve));
+    await new Promise<void>((resolve) => this.server!.listen(port, '127.0.0.1', resolve));
     this.url = `http://127.0.0.1:${(this.server.address() as AddressInfo).port}/hook`;
     return this;
   }
@@ -196,6 +201,52 @@ describe('http agent', () => {
       await waitFor(() => h.chat.textsTo(`c${i}`).includes(notices.apology), `apology ${i}`);
     }
     expect(h.chat.textsTo('c2')).toEqual(['ok line', notices.apology]);
+  });
+
+  it('retries a turn the webhook refused (503 with Retry-After, 429) with the same turn id, and answers once', async () => {
+    const h = await start();
+    const refusals = [
+      [503, { 'retry-after': '0' }],
+      [429, {}],
+    ] as const;
+    const answer = backend.handler;
+    backend.handler = (request, response) => {
+      const refusal = refusals[backend.requests.length - 1];
+      if (!refusal) return answer(request, response);
+      response.writeHead(refusal[0], refusal[1]).end();
+    };
+    await h.say('c1', 'again');
+    await waitFor(() => h.chat.sent.length === 1, 'reply');
+    expect(h.chat.textsTo('c1')).toEqual(['hook: again']);
+    expect(backend.requests).toHaveLength(3);
+    expect(new Set(backend.requests.map((r) => r.body.turnId)).size).toBe(1);
+    expect(backend.requests.every((r) => r.signatureValid)).toBe(true);
+  });
+
+  it('gives up after `retries` refusals, and never retries a 500', async () => {
+    const h = await start({ retries: 1 });
+    backend.handler = (request, response) => {
+      response.writeHead(request.body.messages[0]!.text === 'busy' ? 503 : 500, { 'retry-after': '0' }).end();
+    };
+    await h.say('c1', 'busy');
+    await waitFor(() => h.chat.textsTo('c1').includes(notices.apology), 'apology after the retries');
+    expect(backend.requests).toHaveLength(2);
+    await h.say('c2', 'broken');
+    await waitFor(() => h.chat.textsTo('c2').includes(notices.apology), 'apology at once');
+    expect(backend.requests).toHaveLength(3);
+  });
+
+  it('retries while nobody listens on the webhook port, until it is back', async () => {
+    const h = await start();
+    const port = Number(new URL(backend.url).port);
+    await backend.close();
+    await h.say('c1', 'are you there');
+    // The first attempt is refused at once; the backend comes back before the next one.
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    await backend.listenOn(port);
+    await waitFor(() => h.chat.sent.length === 1, 'reply once the backend is back');
+    expect(h.chat.textsTo('c1')).toEqual(['hook: are you there']);
+    expect(backend.requests).toHaveLength(1);
   });
 
   it('an invalid url is a config error naming the key', async () => {
