@@ -2,9 +2,11 @@
  * bench/pipeline: a burst of 100,000 messages over 1,000 sessions through the pipeline (emit ->
  * journal (memory) -> session queues -> FIFO limiter -> no-op agent), maxParallelTurns 64, against a
  * plain-JavaScript FIFO semaphore loop (the in-process floor) in the same run; the same with
- * 1,000,000 messages to show linear cost; latency at a steady rate; heap per idle session.
+ * 1,000,000 messages to show linear cost; latency at a steady rate; heap per idle session. Also the
+ * scheduler alone (no journal, no turn runner), to show where the pipeline's time goes.
  */
 
+import { Scheduler } from '../src/core/scheduler.js';
 import type { AgentInstance } from '../src/plugins/api.js';
 import { createMemoryStore } from '../src/store/memory.js';
 import { benchGateway, benchInbound, drained } from './support/gateway.js';
@@ -49,6 +51,40 @@ async function floor(messages: number): Promise<number> {
   }
   await finished;
   return messages / ((performance.now() - began) / 1000);
+}
+
+/**
+ * The scheduler alone (session groups + FIFO limiter), for where the time goes: turns that end on
+ * the next microtask, no journal, no turn runner (no AbortSignal, metrics, timeouts or agent call).
+ */
+async function schedulerOnly(messages: number): Promise<number> {
+  let ended = 0;
+  let finish!: () => void;
+  const finished = new Promise<void>((resolve) => (finish = resolve));
+  const scheduler = new Scheduler(
+    { queueMode: 'queue', maxParallelTurns: limit, maxQueuedPerSession: Math.ceil(messages / sessions) + 1, sessionIdleMs: 300_000, acceptsSteering: false },
+    {
+      startTurn: (queued, done) => {
+        void Promise.resolve().then(() => {
+          ended += queued.length;
+          done([]);
+          if (ended === messages) finish();
+        });
+        return { id: 't', startedAt: 0, steeringBacklog: 0, steer: () => false, abort: () => undefined };
+      },
+      refuse: () => undefined,
+      cancel: () => undefined,
+    },
+  );
+  const began = performance.now();
+  for (let i = 0; i < messages; i++) {
+    const inbound = benchInbound(i, sessions);
+    scheduler.push({ seq: i + 1, sessionKey: `bench:${inbound.chat.id}`, inbound, replayed: false });
+  }
+  await finished;
+  const rate = messages / ((performance.now() - began) / 1000);
+  scheduler.close();
+  return rate;
 }
 
 async function burst(messages: number): Promise<number> {
@@ -129,13 +165,16 @@ async function main(): Promise<void> {
   // Warm-up so both sides run optimized code.
   await floor(20_000);
   await burst(20_000);
+  await schedulerOnly(20_000);
   const floorRate = await floor(100_000);
+  const schedulerRate = await schedulerOnly(100_000);
   const rate = await burst(100_000);
   const rate1M = await burst(1_000_000);
   const { p50, p99 } = await latency();
   const heap = await heapPerSession();
   printTable([
     { case: 'floor: plain FIFO semaphore, 100k burst', msgsPerSec: Math.round(floorRate) },
+    { case: 'scheduler alone (groups + limiter), 100k burst', msgsPerSec: Math.round(schedulerRate) },
     { case: 'pipeline, 100k burst / 1k sessions', msgsPerSec: Math.round(rate) },
     { case: 'pipeline, 1M burst / 1k sessions', msgsPerSec: Math.round(rate1M) },
   ]);
@@ -153,6 +192,8 @@ async function main(): Promise<void> {
     p99Ms: round(p99, 3),
     heapBytesPerSession: Math.round(heap.bytes),
     sessionsRetainedAfterExpiry: heap.retained,
+    schedulerMsgsPerSec: Math.round(schedulerRate),
+    schedulerRatio: round(schedulerRate / floorRate, 3),
   });
 }
 
