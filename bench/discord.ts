@@ -19,130 +19,62 @@ import discordPlugin from '../plugins/discord/index.js';
 import type { AnyPluginDefinition } from '../src/plugins/api.js';
 import type { Daemon } from '../src/daemon.js';
 import { FakeDiscord } from '../test/fakes/discord/server.js';
-import { startTestDaemon } from '../test/support/daemon.js';
-import { waitFor } from '../test/support/wait.js';
+import { comparedRows, giveUpAfter, type Level, type LevelResult, ReplyWaiters, runLevels } from './support/closed-loop.js';
 import { setGlobalRequestsPerSecond, startBareEchoBot } from './support/discord-bare.js';
-import { gc, percentile, printResult, printTable, round } from './support/report.js';
+import { startPluginDaemon } from './support/plugin-daemon.js';
+import { gc, printResult, printTable, round } from './support/report.js';
 
 const token = 'fake-bot-token';
-interface Level {
-  channels: number;
-  perChannel: number;
-}
 // Capped at 50 requests/s, a pass of the gateway takes ~12 s (2 requests per message).
 const cappedLevels: Level[] = [
-  { channels: 1, perChannel: 50 },
-  { channels: 10, perChannel: 5 },
-  { channels: 100, perChannel: 2 },
+  { conversations: 1, perConversation: 50 },
+  { conversations: 10, perConversation: 5 },
+  { conversations: 100, perConversation: 2 },
 ];
 const uncappedLevels: Level[] = [
-  { channels: 1, perChannel: 300 },
-  { channels: 10, perChannel: 50 },
-  { channels: 100, perChannel: 10 },
+  { conversations: 1, perConversation: 300 },
+  { conversations: 10, perConversation: 50 },
+  { conversations: 100, perConversation: 10 },
 ];
+const warmup: Level = { conversations: 10, perConversation: 3 };
 const maxChannels = 100;
+giveUpAfter('discord', 150_000);
 
-// A reply that never comes would hang the run: fail loudly instead.
-setTimeout(() => {
-  console.error('bench/discord: no result after 150 s, giving up');
-  process.exit(1);
-}, 150_000).unref();
-
-interface LevelResult {
-  channels: number;
-  messages: number;
-  msgsPerSec: number;
-  p50Ms: number;
-  p99Ms: number;
-}
-
-/** A fake Discord whose created messages resolve the waiter registered for their text. */
+/** A fake Discord whose created messages resolve the waiter of their text, and a load run on it. */
 async function startFake() {
-  const waiting = new Map<string, (at: number) => void>();
+  const waiters = new ReplyWaiters();
   const fake = await FakeDiscord.start({
     token,
     textChannels: maxChannels,
-    onMessageCreated: (created) => {
-      const at = performance.now();
-      const content = String(created.body.content);
-      const resolve = waiting.get(content);
-      if (!resolve) return;
-      waiting.delete(content);
-      resolve(at);
-    },
+    onMessageCreated: (created) => waiters.arrived(String(created.body.content)),
   });
-  return { fake, waiting };
-}
-
-type Target = Awaited<ReturnType<typeof startFake>>;
-
-async function runLevel({ fake, waiting }: Target, channels: number, perChannel: number, tag: string): Promise<LevelResult> {
-  const channelIds = fake.world.textChannels.slice(0, channels);
-  const latencies: number[] = [];
-  const started = performance.now();
-  await Promise.all(
-    channelIds.map(async (channelId, c) => {
-      for (let m = 0; m < perChannel; m++) {
-        const text = `${tag}x${c}x${m}`;
-        const replied = new Promise<number>((resolve) => waiting.set(`echo: ${text}`, resolve));
-        const sentAt = performance.now();
-        fake.sendUserMessage({ channelId, text });
-        latencies.push((await replied) - sentAt);
-      }
-    }),
-  );
-  const elapsed = performance.now() - started;
-  latencies.sort((a, b) => a - b);
-  const messages = channels * perChannel;
-  return {
-    channels,
-    messages,
-    msgsPerSec: round(messages / (elapsed / 1000), 1),
-    p50Ms: round(percentile(latencies, 50)),
-    p99Ms: round(percentile(latencies, 99)),
-  };
-}
-
-async function runAll(target: Target, levels: Level[]): Promise<LevelResult[]> {
-  await runLevel(target, 10, 3, 'warmup');
-  const results: LevelResult[] = [];
-  for (const level of levels) {
-    gc();
-    results.push(await runLevel(target, level.channels, level.perChannel, `c${level.channels}`));
-  }
-  return results;
+  const run = (levels: Level[]) =>
+    runLevels(waiters, warmup, levels, (c, text) => fake.sendUserMessage({ channelId: fake.world.textChannels[c]!, text }));
+  return { fake, run };
 }
 
 async function bare(levels: Level[]): Promise<LevelResult[]> {
-  const target = await startFake();
-  const client = await startBareEchoBot(target.fake.apiBase, token);
+  const { fake, run } = await startFake();
+  const client = await startBareEchoBot(fake.apiBase, token);
   try {
-    return await runAll(target, levels);
+    return await run(levels);
   } finally {
     await client.destroy();
-    await target.fake.close();
+    await fake.close();
   }
 }
 
 async function gateway(store: 'sqlite' | 'memory', levels: Level[]): Promise<{ results: LevelResult[]; restPerMessage: number }> {
-  const target = await startFake();
-  const { fake } = target;
+  const { fake, run } = await startFake();
   let daemon: Daemon | undefined;
   try {
-    daemon = await startTestDaemon({
-      plugins: { discord: discordPlugin as unknown as AnyPluginDefinition },
-      config: {
-        // The test default path is a fresh temp directory; only the driver changes.
-        store: { driver: store },
-        plugins: {
-          echo: { enabled: true, delayMs: 0 },
-          discord: { enabled: true, token, apiBase: fake.apiBase, allowFrom: ['*'], requireMention: false },
-        },
-      },
+    daemon = await startPluginDaemon(discordPlugin as unknown as AnyPluginDefinition, store, {
+      token,
+      apiBase: fake.apiBase,
+      allowFrom: ['*'],
+      requireMention: false,
     });
-    const running = daemon;
-    await waitFor(() => running.status().plugins.find((p) => p.name === 'discord')?.state === 'running', 'discord running', 20_000);
-    const results = await runAll(target, levels);
+    const results = await run(levels);
     if (fake.unknownRoutes.length > 0) throw new Error(`unknown routes: ${fake.unknownRoutes.join(', ')}`);
     const restPerMessage = round((fake.messageAttempts.length + fake.typing.length) / fake.created.length);
     return { results, restPerMessage };
@@ -159,19 +91,15 @@ async function pass(name: string, levels: Level[]) {
   gc();
   const sqlite = await gateway('sqlite', levels);
   gc();
-  const rows = (bot: string, results: LevelResult[]) =>
-    results.map((r, i) => ({
-      pass: name,
-      bot,
-      ...r,
-      bareP50Ms: floor[i]!.p50Ms,
-      ratioP50: round(r.p50Ms / floor[i]!.p50Ms),
-      ratioMsgsPerSec: round(r.msgsPerSec / floor[i]!.msgsPerSec),
-    }));
+  const tag = { pass: name };
   return {
     floor,
     sqlite,
-    rows: [...rows('bare', floor), ...rows('gw-memory', memory.results), ...rows('gw-sqlite', sqlite.results)],
+    rows: [
+      ...comparedRows('bare', floor, floor, tag),
+      ...comparedRows('gw-memory', memory.results, floor, tag),
+      ...comparedRows('gw-sqlite', sqlite.results, floor, tag),
+    ],
   };
 }
 
@@ -183,7 +111,7 @@ console.log('closed loop, one message in flight per channel; latency = fake MESS
 console.log('capped: discord.js global limit 50 REST requests/s (default); uncapped: limit lifted for both bots');
 console.log(`REST requests per message: gateway ${capped.sqlite.restPerMessage} (reply + typing), bare 1`);
 printTable([...capped.rows, ...uncapped.rows]);
-const at100 = cappedLevels.findIndex((level) => level.channels === 100);
+const at100 = cappedLevels.findIndex((level) => level.conversations === 100);
 const result = capped.sqlite.results[at100]!;
 console.log('JSON line: capped pass, switchboard on the sqlite store, at 100 channels');
 printResult('discord', {

@@ -20,93 +20,31 @@ import slackPlugin from '../plugins/slack/index.js';
 import type { AnyPluginDefinition } from '../src/plugins/api.js';
 import type { Daemon } from '../src/daemon.js';
 import { FakeSlack } from '../test/fakes/slack/server.js';
-import { startTestDaemon } from '../test/support/daemon.js';
 import { waitFor } from '../test/support/wait.js';
+import { comparedRows, giveUpAfter, headlineFigures, type Level, ReplyWaiters, runLevels } from './support/closed-loop.js';
+import { startPluginDaemon } from './support/plugin-daemon.js';
+import { gc, printResult, printTable, round } from './support/report.js';
 import { startBareEchoApp } from './support/slack-bare.js';
-import { gc, percentile, printResult, printTable, round } from './support/report.js';
 
 const botToken = 'xoxb-fake';
 const appToken = 'xapp-fake';
-interface Level {
-  channels: number;
-  perChannel: number;
-}
 const levels: Level[] = [
-  { channels: 1, perChannel: 300 },
-  { channels: 10, perChannel: 50 },
-  { channels: 100, perChannel: 20 },
+  { conversations: 1, perConversation: 300 },
+  { conversations: 10, perConversation: 50 },
+  { conversations: 100, perConversation: 20 },
 ];
-const maxChannels = Math.max(...levels.map((level) => level.channels));
+// Up to the top level's concurrency: the first burst of 100 makes the Web API client (undici) open
+// ~100 connections to the fake, a one-time cost that would otherwise land in the 100-channel level.
+const warmup: Level = { conversations: 100, perConversation: 2 };
 const channelId = (c: number) => `C0BENCH${String(c).padStart(3, '0')}`;
+giveUpAfter('slack', 150_000);
 
-// A reply that never comes would hang the run: fail loudly instead.
-setTimeout(() => {
-  console.error('bench/slack: no result after 150 s, giving up');
-  process.exit(1);
-}, 150_000).unref();
-
-interface LevelResult {
-  channels: number;
-  messages: number;
-  msgsPerSec: number;
-  p50Ms: number;
-  p99Ms: number;
-}
-
-/** A fake Slack whose posted messages resolve the waiter registered for their text. */
+/** A fake Slack whose posted messages resolve the waiter of their text, and a load run on it. */
 async function startFake() {
-  const waiting = new Map<string, (at: number) => void>();
-  const fake = await FakeSlack.start({
-    onPostMessage: (posted) => {
-      const at = performance.now();
-      const resolve = waiting.get(posted.text);
-      if (!resolve) return;
-      waiting.delete(posted.text);
-      resolve(at);
-    },
-  });
-  return { fake, waiting };
-}
-
-type Target = Awaited<ReturnType<typeof startFake>>;
-
-async function runLevel({ fake, waiting }: Target, channels: number, perChannel: number, tag: string): Promise<LevelResult> {
-  const latencies: number[] = [];
-  const started = performance.now();
-  await Promise.all(
-    Array.from({ length: channels }, async (_, c) => {
-      const channel = channelId(c);
-      for (let m = 0; m < perChannel; m++) {
-        const text = `${tag}x${c}x${m}`;
-        const replied = new Promise<number>((resolve) => waiting.set(`echo: ${text}`, resolve));
-        const sentAt = performance.now();
-        fake.userMessage({ channel, text });
-        latencies.push((await replied) - sentAt);
-      }
-    }),
-  );
-  const elapsed = performance.now() - started;
-  latencies.sort((a, b) => a - b);
-  const messages = channels * perChannel;
-  return {
-    channels,
-    messages,
-    msgsPerSec: round(messages / (elapsed / 1000), 1),
-    p50Ms: round(percentile(latencies, 50)),
-    p99Ms: round(percentile(latencies, 99)),
-  };
-}
-
-async function runAll(target: Target): Promise<LevelResult[]> {
-  // Up to the top level's concurrency: the first burst of 100 makes the Web API client (undici) open
-  // ~100 connections to the fake, a one-time cost that would otherwise land in the 100-channel level.
-  await runLevel(target, maxChannels, 2, 'warmup');
-  const results: LevelResult[] = [];
-  for (const level of levels) {
-    gc();
-    results.push(await runLevel(target, level.channels, level.perChannel, `c${level.channels}`));
-  }
-  return results;
+  const waiters = new ReplyWaiters();
+  const fake = await FakeSlack.start({ onPostMessage: (posted) => waiters.arrived(posted.text) });
+  const run = () => runLevels(waiters, warmup, levels, (c, text) => fake.userMessage({ channel: channelId(c), text }));
+  return { fake, run };
 }
 
 /** Web API calls per posted reply (excluding the one-time auth.test / apps.connections.open), and envelopes acknowledged. */
@@ -132,45 +70,31 @@ async function callsPerMessage(fake: FakeSlack) {
 }
 
 async function bare() {
-  const target = await startFake();
-  const app = await startBareEchoApp(target.fake.apiUrl, botToken, appToken);
+  const { fake, run } = await startFake();
+  const app = await startBareEchoApp(fake.apiUrl, botToken, appToken);
   try {
-    const results = await runAll(target);
-    return { results, ...(await callsPerMessage(target.fake)) };
+    const results = await run();
+    return { results, ...(await callsPerMessage(fake)) };
   } finally {
     await app.stop();
-    await target.fake.close();
+    await fake.close();
   }
 }
 
 async function gateway(store: 'sqlite' | 'memory', workingReaction?: string) {
-  const target = await startFake();
-  const { fake } = target;
+  const { fake, run } = await startFake();
   let daemon: Daemon | undefined;
   try {
-    daemon = await startTestDaemon({
-      plugins: { slack: slackPlugin as unknown as AnyPluginDefinition },
-      config: {
-        // The test default path is a fresh temp directory; only the driver changes.
-        store: { driver: store },
-        plugins: {
-          echo: { enabled: true, delayMs: 0 },
-          slack: {
-            enabled: true,
-            botToken,
-            appToken,
-            apiUrl: fake.apiUrl,
-            allowFrom: ['*'],
-            requireMention: false,
-            minSendIntervalMs: 0,
-            ...(workingReaction !== undefined ? { workingReaction } : {}),
-          },
-        },
-      },
+    daemon = await startPluginDaemon(slackPlugin as unknown as AnyPluginDefinition, store, {
+      botToken,
+      appToken,
+      apiUrl: fake.apiUrl,
+      allowFrom: ['*'],
+      requireMention: false,
+      minSendIntervalMs: 0,
+      ...(workingReaction !== undefined ? { workingReaction } : {}),
     });
-    const running = daemon;
-    await waitFor(() => running.status().plugins.find((p) => p.name === 'slack')?.state === 'running', 'slack running', 20_000);
-    const results = await runAll(target);
+    const results = await run();
     return { results, ...(await callsPerMessage(fake)) };
   } finally {
     await daemon?.stop();
@@ -187,36 +111,18 @@ gc();
 const noReaction = await gateway('sqlite', '');
 gc();
 
-const rows = (bot: string, results: LevelResult[]) =>
-  results.map((r, i) => ({
-    bot,
-    ...r,
-    bareP50Ms: floor.results[i]!.p50Ms,
-    ratioP50: round(r.p50Ms / floor.results[i]!.p50Ms),
-    ratioMsgsPerSec: round(r.msgsPerSec / floor.results[i]!.msgsPerSec),
-  }));
-
 console.log('Socket Mode, closed loop, one message in flight per channel; latency = fake events_api envelope sent -> chat.postMessage received');
 console.log('plugin minSendIntervalMs 0, requireMention false; echo agent delayMs 0');
 console.log(
-  `Web API calls per message: gateway ${sqlite.perMessage} (chat.postMessage + ${sqlite.reactionsPerMessage} reactions.add/remove), ` +
+  `Web API calls per message: gateway ${sqlite.perMessage} (chat.postMessage + ${sqlite.reactionsPerMessage} reactions.add/remove + users.info once per user), ` +
     `without the working reaction ${noReaction.perMessage}, bare ${floor.perMessage} (chat.postMessage)`,
 );
 printTable([
-  ...rows('bare', floor.results),
-  ...rows('gw-memory', memory.results),
-  ...rows('gw-sqlite', sqlite.results),
-  ...rows('gw-sqlite-noreact', noReaction.results),
+  ...comparedRows('bare', floor.results, floor.results),
+  ...comparedRows('gw-memory', memory.results, floor.results),
+  ...comparedRows('gw-sqlite', sqlite.results, floor.results),
+  ...comparedRows('gw-sqlite-noreact', noReaction.results, floor.results),
 ]);
-const at100 = levels.findIndex((level) => level.channels === 100);
-const result = sqlite.results[at100]!;
-const base = floor.results[at100]!;
+const at100 = levels.findIndex((level) => level.conversations === 100);
 console.log('JSON line: switchboard on the sqlite store (working reaction on, the default), at 100 channels');
-printResult('slack', {
-  msgsPerSec: result.msgsPerSec,
-  p50Ms: result.p50Ms,
-  p99Ms: result.p99Ms,
-  bareP50Ms: base.p50Ms,
-  bareP99Ms: base.p99Ms,
-  ratioP50: round(result.p50Ms / base.p50Ms),
-});
+printResult('slack', headlineFigures(sqlite.results[at100]!, floor.results[at100]!));
