@@ -10,7 +10,8 @@
 // MESSAGE_CREATE -> the fake receiving the POST that creates the reply (matched by its text).
 // Note: discord.js (@discordjs/rest) holds every client to 50 REST requests/s (globalRequestsPerSecond)
 // and serializes requests per route (one channel's messages in order), so these are the ceilings of
-// both bots; the plugin also POSTs a typing indicator at each turn start, a second request per message.
+// both bots. The plugin POSTs a typing indicator only for turns still running after
+// `workingIndicatorDelayMs` (default 1 s), so none here: one request per message, like the bare bot.
 // So two passes: "capped" (discord.js as configured, what production does; the JSON line) and
 // "uncapped" (the 50/s limiter lifted for both bots, in-process), which shows the gateway's own cost.
 // Last line (at 100 channels): {"bench":"discord","msgsPerSec","p50Ms","p99Ms","ratioP50"},
@@ -25,7 +26,7 @@ import { startPluginDaemon } from './support/plugin-daemon.js';
 import { gc, printResult, printTable, round } from './support/report.js';
 
 const token = 'fake-bot-token';
-// Capped at 50 requests/s, a pass of the gateway takes ~12 s (2 requests per message).
+// Capped at 50 requests/s, a pass takes ~6 s (one request per message).
 const cappedLevels: Level[] = [
   { conversations: 1, perConversation: 50 },
   { conversations: 10, perConversation: 5 },
@@ -109,7 +110,7 @@ const uncapped = await pass('uncapped', uncappedLevels);
 
 console.log('closed loop, one message in flight per channel; latency = fake MESSAGE_CREATE -> reply POST received');
 console.log('capped: discord.js global limit 50 REST requests/s (default); uncapped: limit lifted for both bots');
-console.log(`REST requests per message: gateway ${capped.sqlite.restPerMessage} (reply + typing), bare 1`);
+console.log(`REST requests per message: gateway ${capped.sqlite.restPerMessage} (replies + typing), bare 1`);
 printTable([...capped.rows, ...uncapped.rows]);
 const at100 = cappedLevels.findIndex((level) => level.conversations === 100);
 const result = capped.sqlite.results[at100]!;

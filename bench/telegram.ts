@@ -70,8 +70,6 @@ async function gateway(store: 'sqlite' | 'memory') {
       apiRoot: fake.apiRoot,
       allowFrom: ['*'],
       pollingTimeoutSec: 30,
-      // One typing indicator per turn (a turn lasts milliseconds here).
-      typingIntervalMs: 600_000,
       rateLimit: { enabled: false },
     });
     const results = await run();
@@ -91,7 +89,7 @@ gc();
 
 const totalMessages = warmup.conversations * warmup.perConversation + levels.reduce((sum, level) => sum + level.conversations * level.perConversation, 0);
 console.log('closed loop, one message in flight per chat; latency = fake update queued/answered to getUpdates -> sendMessage received');
-console.log('plugin rateLimit disabled, typingIntervalMs 600000; echo agent delayMs 0');
+console.log('plugin rateLimit disabled; echo agent delayMs 0; typing only for turns over workingIndicatorDelayMs (1 s): none here');
 console.log(
   `API requests per message: gateway ${sqlite.perMessage} (sendMessage + ${sqlite.typingPerMessage} sendChatAction typing), bare ${floor.perMessage} (sendMessage)` +
     `; getUpdates calls over ${totalMessages} messages: gateway ${sqlite.getUpdates}, bare ${floor.getUpdates}`,

@@ -104,6 +104,7 @@ export async function startDaemon(input: DaemonInput, options: { logger: Logger 
       channel: (name) => host.channel(name),
       sessionScopeOf: (channel) =>
         (host.settingsOf(channel)?.sessionScope as SessionScope | '' | undefined) || undefined,
+      workingDelayOf: (channel) => host.settingsOf(channel)?.workingIndicatorDelayMs as number | undefined,
       onError: recordError,
     });
     const recovered = await gateway.recover();

@@ -28,6 +28,7 @@ export function benchGateway(
       maxQueuedPerSession: 100,
       sessionIdleMs: 300_000,
       turnTimeoutMs: 600_000,
+      workingIndicatorDelayMs: 0,
       finalReplyDedupe: 'text',
       busyReply: 'busy',
       ...settings,

@@ -31,6 +31,13 @@ export default definePlugin<WebConfig, 'channel'>({
   kind: 'channel',
   description: 'Local chat page and HTTP API (POST messages, SSE replies)',
   schema: {
+    // The turn.start / turn.end events are the chat page's and integrations' stream, not a costly
+    // platform call: sent for every turn, at once.
+    workingIndicatorDelayMs: {
+      doc: 'Override gateway.workingIndicatorDelayMs for this channel (-1 inherits); the web channel sends turn.start at once.',
+      format: 'int',
+      default: 0,
+    },
     host: { doc: 'Listen address.', format: String, default: '127.0.0.1' },
     port: { doc: 'Listen port (0: any free port).', format: 'port', default: 7300 },
     token: {

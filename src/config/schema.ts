@@ -21,6 +21,11 @@ export const coreSchema: ConfigSchema = {
     maxQueuedPerSession: { doc: 'Messages a busy session holds before refusing.', format: 'nat', default: 100 },
     sessionIdleMs: { doc: 'A session idle this long is released.', format: 'nat', default: 300_000 },
     turnTimeoutMs: { doc: 'A turn running longer is aborted.', format: 'nat', default: 600_000 },
+    workingIndicatorDelayMs: {
+      doc: 'Show a channel\'s working indicator (typing, a reaction) only once a turn has run this long; 0: at once. Spares a platform call per fast answer.',
+      format: 'nat',
+      default: 1000,
+    },
     finalReplyDedupe: {
       doc: 'Final reply suppression: "text" (same target and same text) or "target" (any reply to a target already sent to this round).',
       format: ['text', 'target'],
@@ -75,6 +80,11 @@ export function pluginSchema(own: ConfigSchema): ConfigSchema {
       doc: 'Override gateway.sessionScope for this channel ("" inherits).',
       format: ['', 'thread', 'chat', 'user'],
       default: '',
+    },
+    workingIndicatorDelayMs: {
+      doc: 'Override gateway.workingIndicatorDelayMs for this channel (-1 inherits).',
+      format: 'int',
+      default: -1,
     },
     ...own,
   };

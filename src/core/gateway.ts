@@ -21,6 +21,7 @@ export interface GatewaySettings {
   maxQueuedPerSession: number;
   sessionIdleMs: number;
   turnTimeoutMs: number;
+  workingIndicatorDelayMs: number;
   finalReplyDedupe: FinalReplyDedupe;
   busyReply: string;
 }
@@ -35,6 +36,8 @@ export interface GatewayOptions {
   channel(name: string): ChannelInstance | undefined;
   /** Per-channel `sessionScope` override ('' or undefined: inherit). */
   sessionScopeOf(channel: string): SessionScope | undefined;
+  /** Per-channel `workingIndicatorDelayMs` override (negative or undefined: inherit). */
+  workingDelayOf?(channel: string): number | undefined;
   onError?(error: { message: string; sessionKey?: string; turnId?: string }): void;
 }
 
@@ -81,6 +84,10 @@ export class Gateway {
       metrics,
       log,
       turnTimeoutMs: settings.turnTimeoutMs,
+      workingDelayOf: (channel) => {
+        const own = options.workingDelayOf?.(channel);
+        return own !== undefined && own >= 0 ? own : settings.workingIndicatorDelayMs;
+      },
       notify: (target, text, key) => void this.notify(target, text, key),
       ...(options.onError ? { onError: options.onError } : {}),
     });

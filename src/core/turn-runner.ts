@@ -19,6 +19,8 @@ export interface TurnRunnerOptions {
   metrics: CoreMetrics;
   log: Logger;
   turnTimeoutMs: number;
+  /** How long a turn of this channel runs before its working indicator is shown (ms; 0: at once). */
+  workingDelayOf(channel: string): number;
   /** Tells a chat something outside a turn's rounds (apology, timeout notice). */
   notify(target: Target, text: string, key: string): void;
   onError?(error: { message: string; sessionKey: string; turnId: string }): void;
@@ -153,20 +155,30 @@ export class TurnRunner implements TurnServices {
     }
   }
 
+  /**
+   * Starts the channel's working indicator once the turn has run `workingDelayOf(channel)` ms (a
+   * turn that ends sooner shows none: its answer is the sign of life, and the platform call is
+   * spared). The returned controller ends it (or cancels it before it started).
+   */
   private indicateWorking(turn: ActiveTurn): AbortController | undefined {
     const channel = this.options.channel(turn.origin.channel);
-    if (!channel?.indicateWorking) return undefined;
+    const indicate = channel?.indicateWorking?.bind(channel);
+    if (!indicate) return undefined;
     const controller = new AbortController();
-    try {
-      channel.indicateWorking({
-        target: turn.origin,
-        turnId: turn.id,
-        triggerId: turn.triggerId,
-        signal: controller.signal,
-      });
-    } catch (error) {
-      this.options.log.warn({ err: error, channel: turn.origin.channel, turnId: turn.id }, 'working indicator failed');
+    const begin = () => {
+      try {
+        indicate({ target: turn.origin, turnId: turn.id, triggerId: turn.triggerId, signal: controller.signal });
+      } catch (error) {
+        this.options.log.warn({ err: error, channel: turn.origin.channel, turnId: turn.id }, 'working indicator failed');
+      }
+    };
+    const delayMs = this.options.workingDelayOf(turn.origin.channel);
+    if (delayMs <= 0) {
+      begin();
+      return controller;
     }
+    const timer = setTimeout(begin, delayMs);
+    controller.signal.addEventListener('abort', () => clearTimeout(timer), { once: true });
     return controller;
   }
 }

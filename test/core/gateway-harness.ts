@@ -40,6 +40,7 @@ export function gatewayHarness(agent: AgentInstance, settings: Partial<GatewaySe
       maxQueuedPerSession: 100,
       sessionIdleMs: 60_000,
       turnTimeoutMs: 600_000,
+      workingIndicatorDelayMs: 0,
       finalReplyDedupe: 'text',
       busyReply: 'Busy, try again later.',
       ...settings,

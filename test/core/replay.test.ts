@@ -29,6 +29,7 @@ function gatewayOn(store: Store, agent: AgentInstance, channel = recordingChanne
       maxQueuedPerSession: 100,
       sessionIdleMs: 60_000,
       turnTimeoutMs: 60_000,
+      workingIndicatorDelayMs: 0,
       finalReplyDedupe: 'text',
       busyReply: 'busy',
     },

@@ -181,7 +181,7 @@ describe('discord channel end to end', () => {
   });
 
   it('shows typing during a slow turn, renewed, and stops when the turn ends', async () => {
-    const { fake, world } = await start({ typingIntervalMs: 200 }, { delayMs: 1500 });
+    const { fake, world } = await start({ typingIntervalMs: 200, workingIndicatorDelayMs: 0 }, { delayMs: 1500 });
     fake.sendUserMessage({ channelId: world.threadId, text: 'take your time', mention: true });
     await waitFor(() => fake.createdIn(world.threadId).length === 1, 'slow reply', 20_000);
     const typingInThread = () => fake.typing.filter((t) => t.channelId === world.threadId).length;

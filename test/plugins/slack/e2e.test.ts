@@ -197,7 +197,7 @@ describe('slack channel end to end (Socket Mode)', () => {
   });
 
   it('puts an eyes reaction on the trigger during a slow turn and removes it after', async () => {
-    const { fake } = await start({}, { delayMs: 400 });
+    const { fake } = await start({ workingIndicatorDelayMs: 0 }, { delayMs: 400 });
     const { ts } = fake.userMessage({ channel: world.channels.general, text: mention('think'), mention: true });
     await waitFor(() => fake.reactionCalls.length === 1, 'reaction added');
     expect(fake.reactionCalls[0]).toEqual({ method: 'add', channel: world.channels.general, timestamp: ts, name: 'eyes' });

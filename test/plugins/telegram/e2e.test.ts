@@ -169,7 +169,7 @@ describe('telegram channel end to end', () => {
   });
 
   it('shows typing while a slow turn runs and stops when it ends', async () => {
-    const fake = await start({ typingIntervalMs: 100 }, { delayMs: 1200 });
+    const fake = await start({ typingIntervalMs: 100, workingIndicatorDelayMs: 0 }, { delayMs: 1200 });
     const typingTo = (chatId: number) => fake.callsOf('sendChatAction').filter((call) => String(call.params.chat_id) === String(chatId));
     fake.pushMessage({ text: 'slow one' });
     await fake.waitForSent(1001);
@@ -181,6 +181,15 @@ describe('telegram channel end to end', () => {
     await fake.waitForSent(1002);
     expect(typingTo(1002).length).toBeGreaterThanOrEqual(3);
     expect(typingTo(1001).length - duringTurn).toBeLessThanOrEqual(1);
+  });
+
+  it('sends no typing for an answer faster than workingIndicatorDelayMs (the per-channel override)', async () => {
+    const fake = await start({ workingIndicatorDelayMs: 300 }, { delayMs: 0 });
+    fake.pushMessage({ text: 'quick' });
+    await fake.waitForSent(1001);
+    // Past the delay: a typing call that was only postponed would have gone out by now.
+    await new Promise((resolve) => setTimeout(resolve, 600));
+    expect(fake.callsOf('sendChatAction')).toEqual([]);
   });
 
   it('in webhook mode refuses a wrong secret with 401 and takes the right one', async () => {
