@@ -1,3 +1,4 @@
+import { checkOutboxKeys } from './outbox-key.js';
 import type { Target } from '../core/types.js';
 import type {
   History,
@@ -74,6 +75,8 @@ export function createMemoryStore(): Store {
 
   const outbox: Outbox = {
     async enqueue(entries: readonly OutboxEntry[]) {
+      const wrong = checkOutboxKeys(entries);
+      if (wrong) throw wrong;
       const added: OutboxRow[] = [];
       for (const entry of entries) {
         if (outboxKeys.has(entry.key)) continue;

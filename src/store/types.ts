@@ -38,7 +38,8 @@ export interface OutboxEntry {
   /**
    * Idempotency key: a second entry with the same key is not added. The router builds it from the
    * round (stable across a replay), the target, the text and the part, so a replayed round never
-   * sends what its first run already placed.
+   * sends what its first run already placed. It starts with `<roundKey>|` (stores find a round's
+   * rows by that prefix).
    */
   key: string;
   /** Identifies the round across replays (`sessionKey#firstSeq#round`). */

@@ -39,14 +39,16 @@ function inbound(id: string, chat = 'c1', channel = 'test'): Inbound {
   };
 }
 
-function entry(key: string, overrides: Partial<OutboxEntry> = {}): OutboxEntry {
+/** An outbox entry of round `r1` (or overrides.roundKey) whose key ends in `name`. */
+function entry(name: string, overrides: Partial<OutboxEntry> = {}): OutboxEntry {
+  const roundKey = overrides.roundKey ?? 'r1';
   return {
-    key,
-    roundKey: 'r1',
+    key: `${roundKey}|${name}`,
+    roundKey,
     turnId: 't1',
     target: { channel: 'test', chatId: 'c1', threadId: '7' },
     replyText: 'whole reply',
-    text: `part ${key}`,
+    text: `part ${name}`,
     part: 0,
     parts: 1,
     ...overrides,
@@ -97,10 +99,10 @@ describe.each([
   it('adds outbox entries once per key and round-trips every field', async () => {
     const store = make();
     const added = await store.outbox.enqueue([entry('k1', { replyToId: 'm9' }), entry('k2', { part: 1, parts: 2 })]);
-    expect(added.map((row) => row.key)).toEqual(['k1', 'k2']);
+    expect(added.map((row) => row.key)).toEqual(['r1|k1', 'r1|k2']);
     expect(await store.outbox.enqueue([entry('k1'), entry('k3')])).toHaveLength(1);
     const pending = await store.outbox.pending();
-    expect(pending.map((row) => row.key)).toEqual(['k1', 'k2', 'k3']);
+    expect(pending.map((row) => row.key)).toEqual(['r1|k1', 'r1|k2', 'r1|k3']);
     expect(pending[0]).toEqual({ ...entry('k1', { replyToId: 'm9' }), id: added[0]!.id, state: 'pending', attempts: 0, nextAttemptAt: 0 });
   });
 
@@ -113,7 +115,7 @@ describe.each([
     await store.outbox.markFailed(c!.id, '403 blocked');
     const pending = await store.outbox.pending();
     expect(pending).toHaveLength(1);
-    expect(pending[0]).toMatchObject({ key: 'b', attempts: 2, nextAttemptAt: 23456, error: '429 again' });
+    expect(pending[0]).toMatchObject({ key: 'r1|b', attempts: 2, nextAttemptAt: 23456, error: '429 again' });
   });
 
   it('returns what a round placed, once per target and text', async () => {
@@ -124,11 +126,21 @@ describe.each([
       entry('p1', { part: 1, parts: 2 }),
       entry('x', { target: other, replyText: 'to c2' }),
       entry('elsewhere', { roundKey: 'r2' }),
+      // Round keys that share r1's prefix (or its key prefix `r1|`) are other rounds.
+      entry('longer', { roundKey: 'r10', replyText: 'r10' }),
+      entry('piped', { roundKey: 'r1|x', replyText: 'r1|x' }),
     ]);
     expect(await store.outbox.roundRecord('r1')).toEqual([
       { target: entry('p0').target, replyText: 'whole reply' },
       { target: other, replyText: 'to c2' },
     ]);
+    expect((await store.outbox.roundRecord('r1|x')).map((r) => r.replyText)).toEqual(['r1|x']);
+  });
+
+  it('refuses an outbox entry whose key does not start with its round key', async () => {
+    const store = make();
+    await expect(store.outbox.enqueue([{ ...entry('a'), key: 'r2|a' }])).rejects.toThrow(/does not start with its round key/);
+    expect(await store.outbox.pending()).toEqual([]);
   });
 
   it('keeps history per session, oldest first, and resets it', async () => {
@@ -208,9 +220,47 @@ describe('sqlite store', () => {
     await first.close();
     const second = sqlite(path);
     expect((await second.inbox.unfinished()).map((m) => m.seq)).toEqual([kept!.seq]);
-    expect((await second.outbox.pending()).map((row) => row.key)).toEqual(['pending']);
+    expect((await second.outbox.pending()).map((row) => row.key)).toEqual(['r1|pending']);
     expect(await second.inbox.accept(inbound('finished'), 's')).toBeNull();
     expect((await second.inbox.accept(inbound('new'), 's'))!.seq).toBeGreaterThan(finished!.seq);
+  });
+
+  it('migrates a version-1 file: its prune-only and round indexes are dropped, its rows kept', async () => {
+    const path = join(tempDir('switchboard-store-'), 'v1.db');
+    const first = openSqliteStore(path);
+    const kept = await first.inbox.accept(inbound('kept'), 's');
+    await first.outbox.enqueue([entry('pending')]);
+    await first.close();
+    // Put the file back as version 1 left it.
+    const raw = new Database(path);
+    raw.exec(`CREATE INDEX messages_finished ON messages (finished_at) WHERE finished_at IS NOT NULL;
+      CREATE INDEX outbox_done ON outbox (updated_at) WHERE state <> 'pending';
+      CREATE INDEX outbox_round ON outbox (round_key);
+      PRAGMA user_version = 1;`);
+    raw.close();
+    const second = sqlite(path);
+    expect((await second.inbox.unfinished()).map((m) => m.seq)).toEqual([kept!.seq]);
+    expect((await second.outbox.roundRecord('r1')).map((r) => r.replyText)).toEqual(['whole reply']);
+    await second.close();
+    const check = new Database(path, { readonly: true });
+    const indexes = (check.prepare(`SELECT name FROM sqlite_master WHERE type = 'index' AND name NOT LIKE 'sqlite_%'`).all() as Array<{ name: string }>).map((r) => r.name);
+    expect(indexes.sort()).toEqual(['history_session', 'messages_open', 'outbox_pending']);
+    expect(check.pragma('user_version', { simple: true })).toBe(2);
+    check.close();
+  });
+
+  it('prunes past old unfinished rows, and never a row accepted before the cutoff but finished after it', async () => {
+    const store = sqlite();
+    const stuck = await store.inbox.accept(inbound('stuck'), 's');
+    const old = await store.inbox.accept(inbound('old'), 's');
+    const late = await store.inbox.accept(inbound('late'), 's');
+    await store.inbox.finish([old!.seq], 'done');
+    const cutoff = Date.now() + 1;
+    await new Promise((resolve) => setTimeout(resolve, 5));
+    await store.inbox.finish([late!.seq], 'done');
+    expect(await store.prune(cutoff)).toMatchObject({ messages: 1 });
+    expect((await store.inbox.unfinished()).map((m) => m.seq)).toEqual([stuck!.seq]);
+    expect(await store.prune(Date.now() + 1)).toMatchObject({ messages: 1 });
   });
 
   it('commits a burst of accepts in few transactions, each caller resolved', async () => {

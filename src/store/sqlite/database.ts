@@ -49,6 +49,11 @@ const migrations: readonly string[] = [
      at INTEGER NOT NULL
    );
    CREATE INDEX history_session ON history (session_key, id);`,
+  // Fewer indexes to maintain on every message: a round's rows are found by the prefix of their
+  // unique key (`<roundKey>|...`), and pruning walks the oldest rows in id order (ids grow with time).
+  `DROP INDEX messages_finished;
+   DROP INDEX outbox_done;
+   DROP INDEX outbox_round;`,
 ];
 
 /** How long opening waits for another process's lock before calling the file locked. */

@@ -1,3 +1,4 @@
+import { checkOutboxKeys } from '../outbox-key.js';
 import type { Target } from '../../core/types.js';
 import type {
   History,
@@ -53,6 +54,7 @@ function rowOf(record: OutboxRecord): OutboxRow {
 }
 
 const pruneChunk = 1000;
+const maxRowid = '9223372036854775807';
 
 /**
  * The durable store on one SQLite file (better-sqlite3, WAL). Writes of a tick share one
@@ -87,17 +89,28 @@ export function openSqliteStore(path: string): Store {
     ),
     markRetry: db.prepare(`UPDATE outbox SET attempts = attempts + 1, next_attempt_at = ?, error = ?, updated_at = ? WHERE id = ?`),
     markFailed: db.prepare(`UPDATE outbox SET state = 'failed', error = ?, updated_at = ? WHERE id = ?`),
-    roundRecord: db.prepare(`SELECT target, reply_text FROM outbox WHERE round_key = ? ORDER BY id`),
+    // By the unique key's prefix `<roundKey>|` (ends before `<roundKey>}`: '}' follows '|').
+    roundRecord: db.prepare(`SELECT target, reply_text FROM outbox WHERE key >= ? AND key < ? AND round_key = ? ORDER BY id`),
     historyAppend: db.prepare(`INSERT INTO history (session_key, role, content, name, at) VALUES (?, ?, ?, ?, ?)`),
     historyRecent: db.prepare(
       `SELECT role, content, name, at FROM history WHERE session_key = ? ORDER BY id DESC LIMIT ?`,
     ),
     historyReset: db.prepare(`DELETE FROM history WHERE session_key = ?`),
+    // Only rows accepted/created before the cutoff can have finished before it, and ids grow with
+    // time: the scan walks the primary key from the oldest row and stops at the first newer one.
     pruneMessages: db.prepare(
-      `DELETE FROM messages WHERE seq IN (SELECT seq FROM messages WHERE finished_at IS NOT NULL AND finished_at < ? LIMIT ${pruneChunk})`,
+      `DELETE FROM messages WHERE seq IN (
+         SELECT seq FROM messages
+         WHERE seq < COALESCE((SELECT seq FROM messages WHERE accepted_at >= @cutoff ORDER BY seq LIMIT 1), ${maxRowid})
+           AND finished_at IS NOT NULL AND finished_at < @cutoff
+         LIMIT ${pruneChunk})`,
     ),
     pruneOutbox: db.prepare(
-      `DELETE FROM outbox WHERE id IN (SELECT id FROM outbox WHERE state <> 'pending' AND updated_at < ? LIMIT ${pruneChunk})`,
+      `DELETE FROM outbox WHERE id IN (
+         SELECT id FROM outbox
+         WHERE id < COALESCE((SELECT id FROM outbox WHERE created_at >= @cutoff ORDER BY id LIMIT 1), ${maxRowid})
+           AND state <> 'pending' AND updated_at < @cutoff
+         LIMIT ${pruneChunk})`,
     ),
   };
 
@@ -134,8 +147,10 @@ export function openSqliteStore(path: string): Store {
   };
 
   const outbox: Outbox = {
-    enqueue: (entries: readonly OutboxEntry[]) =>
-      batch.write(() => {
+    enqueue: (entries: readonly OutboxEntry[]) => {
+      const wrong = checkOutboxKeys(entries);
+      if (wrong) return Promise.reject(wrong);
+      return batch.write(() => {
         const added: OutboxRow[] = [];
         const now = Date.now();
         for (const entry of entries) {
@@ -156,7 +171,8 @@ export function openSqliteStore(path: string): Store {
           added.push({ ...entry, id: Number(info.lastInsertRowid), state: 'pending', attempts: 0, nextAttemptAt: 0 });
         }
         return added;
-      }),
+      });
+    },
     pending: () => read(() => (s.pending.all() as OutboxRecord[]).map(rowOf)),
     markSent: (id, platformMessageId) =>
       batch.write(() => {
@@ -174,7 +190,7 @@ export function openSqliteStore(path: string): Store {
       read(() => {
         const seen = new Set<string>();
         const record: Array<{ target: Target; replyText: string }> = [];
-        for (const row of s.roundRecord.all(roundKey) as Array<{ target: string; reply_text: string }>) {
+        for (const row of s.roundRecord.all(`${roundKey}|`, `${roundKey}}`, roundKey) as Array<{ target: string; reply_text: string }>) {
           const key = `${row.target}\u0000${row.reply_text}`;
           if (seen.has(key)) continue;
           seen.add(key);
@@ -218,14 +234,14 @@ export function openSqliteStore(path: string): Store {
       for (;;) {
         if (closed) break;
         batch.flush();
-        const removed = s.pruneMessages.run(olderThanMs).changes;
+        const removed = s.pruneMessages.run({ cutoff: olderThanMs }).changes;
         messages += removed;
         if (removed < pruneChunk) break;
         await new Promise((resolve) => setImmediate(resolve));
       }
       for (;;) {
         if (closed) break;
-        const removed = s.pruneOutbox.run(olderThanMs).changes;
+        const removed = s.pruneOutbox.run({ cutoff: olderThanMs }).changes;
         rows += removed;
         if (removed < pruneChunk) break;
         await new Promise((resolve) => setImmediate(resolve));
