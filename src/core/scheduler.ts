@@ -1,4 +1,7 @@
-import { Subject, type Subscription } from 'rxjs';
+// Only Subject: the package root loads all of RxJS (~220 modules, ~100 ms of startup); this subpath
+// is in rxjs 7's package exports.
+import { Subject } from 'rxjs/internal/Subject';
+import type { Subscription } from 'rxjs/internal/Subscription';
 import { IdleTracker } from './idle-tracker.js';
 import { TurnLimiter } from './limiter.js';
 import {
