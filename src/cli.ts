@@ -1,4 +1,5 @@
 #!/usr/bin/env node
+import { checkRunnable } from './config/runnable.js';
 import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { Command, type OptionValues } from 'commander';
@@ -65,13 +66,15 @@ function notifySystemd(state: string): void {
 
 async function start(options: OptionValues): Promise<void> {
   const loaded = await load(options);
+  checkRunnable(loaded);
   const log = createLogger({ ...loaded.config.log, secrets: loaded.secrets });
   const startedAt = performance.now();
   let daemon: Daemon;
   try {
     daemon = await startDaemon(loaded, { logger: log });
   } catch (error) {
-    log.fatal({ err: error }, 'startup failed');
+    // The reason in one line (also on stderr); the stack only with --debug.
+    log.fatal(options.debug ? { err: error } : { reason: (error as Error).message }, 'startup failed');
     throw error;
   }
   log.info({ ms: Math.round(performance.now() - startedAt), admin: daemon.adminUrl }, 'started');
@@ -151,6 +154,7 @@ withConfigOptions(
   configCommand.command('check').description('validate the configuration offline (exit 0 when valid)'),
 ).action(async (options: OptionValues) => {
   const loaded = await load(options);
+  checkRunnable(loaded);
   const enabled = Object.entries(loaded.config.plugins)
     .filter(([, settings]) => settings.enabled)
     .map(([name]) => name);

@@ -1,10 +1,10 @@
+import { checkRunnable } from './config/runnable.js';
 import type { Logger } from 'pino';
 import { collectDefaultMetrics, Registry } from 'prom-client';
 import { type CoreMetrics, createCoreMetrics } from './admin/metrics.js';
 import { startAdminServer } from './admin/server.js';
 import type { DaemonStatus, RecentError } from './admin/status.js';
 import { statusPage } from './admin/status-page.js';
-import { ConfigError } from './core/errors.js';
 import { Gateway, type GatewaySettings } from './core/gateway.js';
 import type { SessionScope } from './core/session-key.js';
 import type { AgentInstance, AnyPluginDefinition, PluginInstance } from './plugins/api.js';
@@ -52,6 +52,7 @@ const maxRecentErrors = 20;
 export async function startDaemon(input: DaemonInput, options: { logger: Logger }): Promise<Daemon> {
   let config = input.config;
   const log = options.logger;
+  checkRunnable(input);
   const registry = new Registry();
   collectDefaultMetrics({ register: registry });
   const metrics: CoreMetrics = createCoreMetrics(registry);
@@ -61,16 +62,6 @@ export async function startDaemon(input: DaemonInput, options: { logger: Logger 
     recentErrors.push({ at: Date.now(), ...error });
     if (recentErrors.length > maxRecentErrors) recentErrors.shift();
   };
-
-  const agentName = config.gateway.agent;
-  if (!input.definitions.get(agentName) || input.definitions.get(agentName)?.kind !== 'agent') {
-    throw new ConfigError(`gateway.agent: "${agentName}" is not an agent plugin`, { key: 'gateway.agent' });
-  }
-  if (!config.plugins[agentName]?.enabled) {
-    throw new ConfigError(`gateway.agent: agent plugin "${agentName}" is not enabled (plugins.${agentName}.enabled)`, {
-      key: 'gateway.agent',
-    });
-  }
 
   const store = await openStore(config.store);
   let gateway: Gateway | undefined;
@@ -193,6 +184,7 @@ export async function startDaemon(input: DaemonInput, options: { logger: Logger 
     plugin: (name) => host.instance(name),
     ready: () => Promise.resolve(),
     async reload(next) {
+      checkRunnable(next);
       const changed = await host.reload(next.definitions, next.config.plugins);
       if (next.config.gateway.maxParallelTurns !== config.gateway.maxParallelTurns) {
         running.scheduler.setMaxParallelTurns(next.config.gateway.maxParallelTurns);

@@ -32,6 +32,8 @@ export interface LoadedConfig extends DaemonInput {
   redacted(): Record<string, unknown>;
   /** The values of every secret (for log redaction). */
   secrets: string[];
+  /** Which file (or layer) set each key, for errors found later. */
+  origins: ReadonlyMap<string, string>;
 }
 
 export interface LoadOptions {
@@ -197,6 +199,8 @@ export async function loadConfig(options: LoadOptions): Promise<LoadedConfig> {
     definitions,
     files: [...options.files],
     secrets,
+    origins,
     redacted: () => JSON.parse(config.toString()) as Record<string, unknown>,
   };
 }
+

@@ -52,6 +52,28 @@ describe('switchboard CLI (real process)', () => {
     expect(failed.output()).not.toMatch(/\n\s+at /);
   });
 
+  it('config check refuses what start would: a missing, disabled or non-agent gateway.agent, and no turn slots', async () => {
+    const dir = tempDir();
+    const cases: Array<[Record<string, unknown>, string, RegExp]> = [
+      [{ gateway: { agent: 'nosuch' } }, 'gateway.agent', /no plugin named "nosuch"/],
+      [{ gateway: { agent: 'loopback' } }, 'gateway.agent', /is a channel plugin, not an agent/],
+      [{ plugins: { echo: { enabled: false } } }, 'gateway.agent', /"echo" is not enabled/],
+      [{ gateway: { maxParallelTurns: 0 } }, 'gateway.maxParallelTurns', /at least 1/],
+    ];
+    for (const [i, [change, key, reason]] of cases.entries()) {
+      const base = baseConfig(platform.url);
+      const config = { ...base, gateway: { ...base.gateway, ...(change.gateway as object) }, plugins: { ...base.plugins, ...(change.plugins as object) } };
+      const path = writeConfig(dir, config, `case${i}.yaml`);
+      const cli = runCli(['config', 'check', '--config', path]);
+      expect((await cli.exited).code, key).toBe(1);
+      const lines = cli.output().trim().split('\n');
+      expect(lines, key).toHaveLength(1);
+      expect(lines[0]).toContain(path);
+      expect(lines[0]).toContain(key);
+      expect(lines[0]).toMatch(reason);
+    }
+  });
+
   it('config print shows the effective config with secrets redacted', async () => {
     const dir = tempDir();
     const path = writeConfig(dir, baseConfig(platform.url));
@@ -116,7 +138,13 @@ describe('switchboard CLI (real process)', () => {
       await waitFor(() => cli.output().includes('reload rejected'), 'rejected reload', 15_000);
       platform.push('hup-chat', 'c');
       await waitFor(() => replies().length === 3, 'third reply', 15_000);
-      expect(replies()).toEqual(['one: a', 'two: b', 'two: c']);
+      // A config that parses but cannot run (its agent disabled) is refused the same way.
+      writeConfig(dir, baseConfig(platform.url, { prefix: 'three: ', enabled: false }));
+      cli.child.kill('SIGHUP');
+      await waitFor(() => cli.output().includes('is not enabled'), 'second rejected reload', 15_000);
+      platform.push('hup-chat', 'd');
+      await waitFor(() => replies().length === 4, 'fourth reply', 15_000);
+      expect(replies()).toEqual(['one: a', 'two: b', 'two: c', 'two: d']);
       expect(cli.output()).toContain('gateway.maxParallelTurns');
     } finally {
       cli.child.kill('SIGTERM');
@@ -147,5 +175,17 @@ describe('switchboard CLI (real process)', () => {
     expect((await cli.exited).code).toBe(1);
     expect(cli.output().trim().split('\n')).toHaveLength(1);
     expect(cli.output()).toContain('plugins.nosuch');
+  });
+
+  it('refuses to start, in one line naming key and file, on a config check would refuse', async () => {
+    const dir = tempDir();
+    const base = baseConfig(platform.url);
+    const path = writeConfig(dir, { ...base, gateway: { agent: 'nosuch' } });
+    const cli = runCli(['start', '--config', path]);
+    expect((await cli.exited).code).toBe(1);
+    const lines = cli.output().trim().split('\n');
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toContain(path);
+    expect(lines[0]).toContain('gateway.agent');
   });
 });
