@@ -13,6 +13,7 @@ export interface CoreMetrics {
   dedupeSuppressed: Counter<'reason'>;
   refusedBusy: Counter<'channel'>;
   turnsAborted: Counter<'reason'>;
+  turnsAbandoned: Counter;
   turnErrors: Counter;
   pluginRestarts: Counter<'plugin'>;
   duplicatesIgnored: Counter<'channel'>;
@@ -76,6 +77,11 @@ export function createCoreMetrics(registry: Registry): CoreMetrics {
       name: 'switchboard_turns_aborted_total',
       help: 'Turns aborted, by reason (stop, interrupt, timeout, shutdown)',
       labelNames: ['reason'],
+      registers,
+    }),
+    turnsAbandoned: new Counter({
+      name: 'switchboard_turns_abandoned_total',
+      help: 'Aborted turns ended without their agent, which did not stop within the grace time',
       registers,
     }),
     turnErrors: new Counter({ name: 'switchboard_turn_errors_total', help: 'Turns whose agent threw', registers }),

@@ -11,6 +11,8 @@ export interface TurnServices {
   deliver(turn: ActiveTurn, target: Target, text: string, final: boolean): Promise<SendOutcome>;
   /** Steering input was taken: journal it as running. */
   took(messages: readonly QueuedMessage[]): void;
+  /** The turn was aborted (its agent should now settle). */
+  aborted(turn: ActiveTurn): void;
 }
 
 let processTag = Math.floor(Math.random() * 0xffffff).toString(16);
@@ -43,6 +45,8 @@ export class ActiveTurn implements Turn, RunningTurn {
   replayedRound: boolean;
   ended = false;
   abortReason: AbortReason | undefined;
+  /** Set by the runner: ends the turn without waiting for its agent (one that ignores its abort). */
+  abandon: (() => void) | undefined;
   private controller: AbortController | undefined;
   private currentRecord: RoundRecord | undefined;
   private steering: QueuedMessage[] | undefined;
@@ -135,6 +139,7 @@ export class ActiveTurn implements Turn, RunningTurn {
     if (this.abortReason || this.ended) return;
     this.abortReason = reason;
     this.controller?.abort(new TurnAbortedError(reason));
+    this.services.aborted(this);
   }
 
   /** Marks the turn ended; returns the steering input the agent never took. */

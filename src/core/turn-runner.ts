@@ -26,6 +26,9 @@ export interface TurnRunnerOptions {
   onError?(error: { message: string; sessionKey: string; turnId: string }): void;
 }
 
+/** How long an aborted agent may take to settle before its turn is ended without it. */
+export const abortGraceMs = 2000;
+
 /** User-facing notices. */
 export const notices = {
   apology: 'Sorry, something went wrong while answering. Please try again.',
@@ -71,18 +74,40 @@ export class TurnRunner implements TurnServices {
     const indicator = this.indicateWorking(turn);
     if (this.debug) turn.log.debug({ messages: turn.seqs.length }, 'turn started');
     const agent = this.options.agent();
+    // Ends the turn once: when its agent settles, or when an aborted agent does not (abandon).
+    let ending = false;
+    const end = (error: unknown) => {
+      if (ending) return;
+      ending = true;
+      this.finish(turn, error, indicator, done).catch((failure: unknown) =>
+        this.log.error({ err: failure, turnId: turn.id }, 'could not record the end of a turn'),
+      );
+    };
+    turn.abandon = () => end(undefined);
     Promise.resolve(turn)
       .then((running) => (running.abortReason ? undefined : agent.run(running)))
       .then(
-        () => this.finish(turn, undefined, indicator, done),
-        (error: unknown) =>
-          this.finish(turn, turn.abortReason ? undefined : (error ?? 'unknown error'), indicator, done),
-      )
-      .catch((error: unknown) => this.log.error({ err: error, turnId: turn.id }, 'could not record the end of a turn'));
+        () => end(undefined),
+        (error: unknown) => end(turn.abortReason ? undefined : (error ?? 'unknown error')),
+      );
     return turn;
   }
 
+  /**
+   * An aborted turn whose agent has not settled `abortGraceMs` later (it ignores its AbortSignal)
+   * is ended anyway, so its session and its turn slot go on; what that agent sends later is refused.
+   */
+  aborted(turn: ActiveTurn): void {
+    setTimeout(() => {
+      if (turn.ended) return;
+      turn.log.warn({ reason: turn.abortReason, graceMs: abortGraceMs }, 'agent did not stop when aborted; its turn is ended without it');
+      this.options.metrics.turnsAbandoned.inc();
+      turn.abandon?.();
+    }, abortGraceMs).unref();
+  }
+
   deliver(turn: ActiveTurn, target: Target, text: string, final: boolean): Promise<SendOutcome> {
+    if (turn.ended) return Promise.resolve({ status: 'refused', reason: 'the turn has ended' });
     return this.rebuildReplayedRound(turn).then(() =>
       this.options.router.deliver({
         roundKey: turn.roundKey,
