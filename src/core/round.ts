@@ -15,6 +15,21 @@ export function normalizeText(text: string): string {
  */
 export class RoundRecord {
   private readonly sent = new Map<string, Set<string>>();
+  /** Final answers a crashed run of this round placed, per target, not yet matched by the replay. */
+  private replayedFinals: Map<string, number> | undefined;
+
+  /**
+   * Records a send of an earlier (crashed) run of this round, read back from the outbox. Its final
+   * answers are counted: the replay's first finals to that target stand for them and are not sent,
+   * whatever their text (a model's second answer differs from its first).
+   */
+  recordReplayed(target: Target, text: string, final: boolean): void {
+    this.record(target, text);
+    if (!final) return;
+    const key = targetKey(target);
+    this.replayedFinals ??= new Map();
+    this.replayedFinals.set(key, (this.replayedFinals.get(key) ?? 0) + 1);
+  }
 
   /** Records a send (interim or final) to `target`. */
   record(target: Target, text: string): void {
@@ -29,7 +44,13 @@ export class RoundRecord {
     const normalized = normalizeText(text);
     if (normalized === '') return 'empty';
     if (normalized === NO_REPLY) return 'no_reply';
-    const texts = this.sent.get(targetKey(target));
+    const key = targetKey(target);
+    const owed = this.replayedFinals?.get(key) ?? 0;
+    if (owed > 0) {
+      this.replayedFinals!.set(key, owed - 1);
+      return 'target_already_sent';
+    }
+    const texts = this.sent.get(key);
     if (!texts) return undefined;
     if (mode === 'target') return 'target_already_sent';
     return texts.has(normalized) ? 'same_text' : undefined;

@@ -70,6 +70,7 @@ export class Router {
         part,
         parts: parts.length,
         ...(request.replyToId !== undefined ? { replyToId: request.replyToId } : {}),
+        ...(request.final ? { final: true } : {}),
       }),
     );
     const rows = await this.options.outbox.enqueue(entries);

@@ -136,7 +136,7 @@ export class TurnRunner implements TurnServices {
     if (!turn.replayedRound) return;
     turn.replayedRound = false;
     for (const sent of await this.options.outbox.roundRecord(turn.roundKey))
-      turn.record.record(sent.target, sent.replyText);
+      turn.record.recordReplayed(sent.target, sent.replyText, sent.final);
   }
 
   private async finish(

@@ -1,5 +1,4 @@
 import { checkOutboxKeys } from './outbox-key.js';
-import type { Target } from '../core/types.js';
 import type {
   History,
   HistoryEntry,
@@ -10,6 +9,7 @@ import type {
   OutboxEntry,
   OutboxRow,
   Store,
+  RoundSend,
 } from './types.js';
 
 interface MessageRecord extends JournaledMessage {
@@ -123,13 +123,14 @@ export function createMemoryStore(): Store {
     },
     async roundRecord(roundKey) {
       const seen = new Set<string>();
-      const record: Array<{ target: Target; replyText: string }> = [];
+      const record: RoundSend[] = [];
       for (const row of outboxRows.values()) {
         if (row.roundKey !== roundKey) continue;
-        const key = `${JSON.stringify(row.target)}\u0000${row.replyText}`;
+        const final = row.final === true;
+        const key = `${JSON.stringify(row.target)}\u0000${row.replyText}\u0000${final}`;
         if (seen.has(key)) continue;
         seen.add(key);
-        record.push({ target: row.target, replyText: row.replyText });
+        record.push({ target: row.target, replyText: row.replyText, final });
       }
       return record;
     },

@@ -53,6 +53,15 @@ export interface OutboxEntry {
   part: number;
   parts: number;
   replyToId?: string;
+  /** Part of a round's final answer (not an interim message): a replay counts these per target. */
+  final?: boolean;
+}
+
+/** One reply a round placed in the outbox (its parts counted once). */
+export interface RoundSend {
+  target: Target;
+  replyText: string;
+  final: boolean;
 }
 
 /** State of an outbox row. */
@@ -80,7 +89,7 @@ export interface Outbox {
   markRetry(id: number, nextAttemptAt: number, error: string): Promise<void>;
   markFailed(id: number, reason: string): Promise<void>;
   /** What a round already placed (any state): target and whole reply text, to rebuild its dedupe record. */
-  roundRecord(roundKey: string): Promise<Array<{ target: Target; replyText: string }>>;
+  roundRecord(roundKey: string): Promise<RoundSend[]>;
 }
 
 /** One entry of a session's conversation history. */

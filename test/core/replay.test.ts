@@ -79,6 +79,61 @@ describe('replay after a crash (invariant 9)', () => {
     expect(await store.inbox.unfinished()).toEqual([]);
   });
 
+  it('a replayed round does not answer a target twice, though the agent answers differently the second time', async () => {
+    const store = createMemoryStore();
+    // First run: the final answer goes out, then the process dies before the turn is recorded done.
+    const first = gatewayOn(store, {
+      kind: 'agent',
+      run: async (turn: Turn) => {
+        await turn.reply('answer A');
+        await new Promise(() => {}); // the crash happens after the answer, before the turn ends
+      },
+    });
+    await first.gateway.emit(inbound('c', 'question'));
+    await waitFor(() => first.channel.sent.length === 1, 'first answer sent');
+    first.gateway.close();
+
+    const second = gatewayOn(store, {
+      kind: 'agent',
+      run: async (turn: Turn) => {
+        const outcome = await turn.reply('answer B'); // a model rarely answers the same twice
+        if (outcome.status === 'sent') throw new Error('answered twice');
+      },
+    });
+    expect(await second.gateway.recover()).toMatchObject({ replayed: 1 });
+    await waitFor(async () => (await store.inbox.unfinished()).length === 0, 'replayed turn done');
+    expect(first.channel.textsTo('c')).toEqual(['answer A']);
+    expect(second.channel.sent).toEqual([]);
+  });
+
+  it('a replayed round still sends the final answers its crashed run had not sent yet', async () => {
+    const store = createMemoryStore();
+    // First run: an interim message and the first of two answers (collect mode: one per message).
+    const first = gatewayOn(store, {
+      kind: 'agent',
+      run: async (turn: Turn) => {
+        await turn.send(undefined, 'looking...');
+        await turn.reply(`re: ${turn.messages[0]!.text}`);
+        await new Promise(() => {});
+      },
+    }, recordingChannel(), 'collect');
+    await first.gateway.emit(inbound('c', 'one'));
+    await waitFor(() => first.channel.sent.length === 2, 'interim and first answer');
+    first.gateway.close();
+
+    const second = gatewayOn(store, {
+      kind: 'agent',
+      run: async (turn: Turn) => {
+        await turn.send(undefined, 'looking...');
+        await turn.reply('re: one (again, worded differently)');
+        await turn.reply('and a second answer');
+      },
+    }, recordingChannel(), 'collect');
+    await second.gateway.recover();
+    await waitFor(() => second.channel.sent.length === 1, 'the answer not sent before the crash');
+    expect(second.channel.textsTo('c')).toEqual(['and a second answer']);
+  });
+
   it('resends outbox rows left pending by a crash, once', async () => {
     const store = createMemoryStore();
     const failing = recordingChannel();

@@ -122,8 +122,8 @@ describe.each([
     const store = make();
     const other = { channel: 'test', chatId: 'c2' };
     await store.outbox.enqueue([
-      entry('p0', { part: 0, parts: 2 }),
-      entry('p1', { part: 1, parts: 2 }),
+      entry('p0', { part: 0, parts: 2, final: true }),
+      entry('p1', { part: 1, parts: 2, final: true }),
       entry('x', { target: other, replyText: 'to c2' }),
       entry('elsewhere', { roundKey: 'r2' }),
       // Round keys that share r1's prefix (or its key prefix `r1|`) are other rounds.
@@ -131,8 +131,8 @@ describe.each([
       entry('piped', { roundKey: 'r1|x', replyText: 'r1|x' }),
     ]);
     expect(await store.outbox.roundRecord('r1')).toEqual([
-      { target: entry('p0').target, replyText: 'whole reply' },
-      { target: other, replyText: 'to c2' },
+      { target: entry('p0').target, replyText: 'whole reply', final: true },
+      { target: other, replyText: 'to c2', final: false },
     ]);
     expect((await store.outbox.roundRecord('r1|x')).map((r) => r.replyText)).toEqual(['r1|x']);
   });
@@ -225,7 +225,7 @@ describe('sqlite store', () => {
     expect((await second.inbox.accept(inbound('new'), 's'))!.seq).toBeGreaterThan(finished!.seq);
   });
 
-  it('migrates a version-1 file: its prune-only and round indexes are dropped, its rows kept', async () => {
+  it('migrates a version-1 file: indexes dropped, outbox.final added, rows kept', async () => {
     const path = join(tempDir('switchboard-store-'), 'v1.db');
     const first = openSqliteStore(path);
     const kept = await first.inbox.accept(inbound('kept'), 's');
@@ -236,6 +236,7 @@ describe('sqlite store', () => {
     raw.exec(`CREATE INDEX messages_finished ON messages (finished_at) WHERE finished_at IS NOT NULL;
       CREATE INDEX outbox_done ON outbox (updated_at) WHERE state <> 'pending';
       CREATE INDEX outbox_round ON outbox (round_key);
+      ALTER TABLE outbox DROP COLUMN final;
       PRAGMA user_version = 1;`);
     raw.close();
     const second = sqlite(path);
@@ -245,7 +246,7 @@ describe('sqlite store', () => {
     const check = new Database(path, { readonly: true });
     const indexes = (check.prepare(`SELECT name FROM sqlite_master WHERE type = 'index' AND name NOT LIKE 'sqlite_%'`).all() as Array<{ name: string }>).map((r) => r.name);
     expect(indexes.sort()).toEqual(['history_session', 'messages_open', 'outbox_pending']);
-    expect(check.pragma('user_version', { simple: true })).toBe(2);
+    expect(check.pragma('user_version', { simple: true })).toBe(3);
     check.close();
   });
 

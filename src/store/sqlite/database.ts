@@ -54,6 +54,8 @@ const migrations: readonly string[] = [
   `DROP INDEX messages_finished;
    DROP INDEX outbox_done;
    DROP INDEX outbox_round;`,
+  // Whether a row is part of a final answer: a replayed round does not answer a target twice.
+  `ALTER TABLE outbox ADD COLUMN final INTEGER NOT NULL DEFAULT 0;`,
 ];
 
 /** How long opening waits for another process's lock before calling the file locked. */

@@ -10,6 +10,7 @@ import type {
   OutboxRow,
   OutboxState,
   Store,
+  RoundSend,
 } from '../types.js';
 import { openDatabase } from './database.js';
 import { WriteBatch } from './write-batch.js';
@@ -30,6 +31,7 @@ interface OutboxRecord {
   next_attempt_at: number;
   platform_message_id: string | null;
   error: string | null;
+  final: number;
 }
 
 function rowOf(record: OutboxRecord): OutboxRow {
@@ -48,6 +50,7 @@ function rowOf(record: OutboxRecord): OutboxRow {
     nextAttemptAt: record.next_attempt_at,
   };
   if (record.reply_to_id !== null) row.replyToId = record.reply_to_id;
+  if (record.final === 1) row.final = true;
   if (record.platform_message_id !== null) row.platformMessageId = record.platform_message_id;
   if (record.error !== null) row.error = record.error;
   return row;
@@ -80,8 +83,8 @@ export function openSqliteStore(path: string): Store {
       `UPDATE messages SET state = 'failed', finished_at = ? WHERE seq = ? AND state IN ('queued', 'running')`,
     ),
     enqueue: db.prepare(
-      `INSERT INTO outbox (key, round_key, turn_id, target, reply_text, text, part, parts, reply_to_id, state, created_at, updated_at)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 'pending', ?, ?) ON CONFLICT (key) DO NOTHING`,
+      `INSERT INTO outbox (key, round_key, turn_id, target, reply_text, text, part, parts, reply_to_id, final, state, created_at, updated_at)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'pending', ?, ?) ON CONFLICT (key) DO NOTHING`,
     ),
     pending: db.prepare(`SELECT * FROM outbox WHERE state = 'pending' ORDER BY id`),
     markSent: db.prepare(
@@ -90,7 +93,7 @@ export function openSqliteStore(path: string): Store {
     markRetry: db.prepare(`UPDATE outbox SET attempts = attempts + 1, next_attempt_at = ?, error = ?, updated_at = ? WHERE id = ?`),
     markFailed: db.prepare(`UPDATE outbox SET state = 'failed', error = ?, updated_at = ? WHERE id = ?`),
     // By the unique key's prefix `<roundKey>|` (ends before `<roundKey>}`: '}' follows '|').
-    roundRecord: db.prepare(`SELECT target, reply_text FROM outbox WHERE key >= ? AND key < ? AND round_key = ? ORDER BY id`),
+    roundRecord: db.prepare(`SELECT target, reply_text, final FROM outbox WHERE key >= ? AND key < ? AND round_key = ? ORDER BY id`),
     historyAppend: db.prepare(`INSERT INTO history (session_key, role, content, name, at) VALUES (?, ?, ?, ?, ?)`),
     historyRecent: db.prepare(
       `SELECT role, content, name, at FROM history WHERE session_key = ? ORDER BY id DESC LIMIT ?`,
@@ -164,6 +167,7 @@ export function openSqliteStore(path: string): Store {
             entry.part,
             entry.parts,
             entry.replyToId ?? null,
+            entry.final === true ? 1 : 0,
             now,
             now,
           );
@@ -189,12 +193,12 @@ export function openSqliteStore(path: string): Store {
     roundRecord: (roundKey) =>
       read(() => {
         const seen = new Set<string>();
-        const record: Array<{ target: Target; replyText: string }> = [];
-        for (const row of s.roundRecord.all(`${roundKey}|`, `${roundKey}}`, roundKey) as Array<{ target: string; reply_text: string }>) {
-          const key = `${row.target}\u0000${row.reply_text}`;
+        const record: RoundSend[] = [];
+        for (const row of s.roundRecord.all(`${roundKey}|`, `${roundKey}}`, roundKey) as Array<{ target: string; reply_text: string; final: number }>) {
+          const key = `${row.target}\u0000${row.reply_text}\u0000${row.final}`;
           if (seen.has(key)) continue;
           seen.add(key);
-          record.push({ target: JSON.parse(row.target) as Target, replyText: row.reply_text });
+          record.push({ target: JSON.parse(row.target) as Target, replyText: row.reply_text, final: row.final === 1 });
         }
         return record;
       }),
