@@ -114,6 +114,15 @@ export class Dispatcher {
         });
       return;
     }
+    // A retry time recorded before a restart (a platform's retry_after) still holds.
+    const waitMs = row.nextAttemptAt - Date.now();
+    if (waitMs > 0) {
+      lane.timer = setTimeout(() => {
+        lane.timer = undefined;
+        this.pump(lane);
+      }, waitMs);
+      return;
+    }
     const channel = this.options.channel(row.target.channel);
     if (!channel) return; // parked until channelStarted()
     lane.busy = true;
@@ -164,7 +173,7 @@ export class Dispatcher {
         channel,
         reason: error instanceof PermanentError ? 'permanent' : 'attempts',
       });
-      this.options.log.warn({ channel, turnId: row.turnId, outboxId: row.id, reason }, 'send failed for good');
+      this.options.log.warn({ channel, roundKey: row.roundKey, turnId: row.turnId, outboxId: row.id, reason }, 'send failed for good');
       this.settle(row.id, { status: 'failed', reason });
       return true;
     }
@@ -172,16 +181,13 @@ export class Dispatcher {
       error instanceof TransientError && error.retryAfterMs !== undefined
         ? error.retryAfterMs
         : this.backoff(row.attempts);
-    await this.options.outbox.markRetry(row.id, Date.now() + delay, reason);
+    row.nextAttemptAt = Date.now() + delay;
+    await this.options.outbox.markRetry(row.id, row.nextAttemptAt, reason);
     this.options.metrics.sendsRetried.inc({ channel });
     this.options.log.info(
-      { channel, turnId: row.turnId, outboxId: row.id, delayMs: delay, reason },
+      { channel, roundKey: row.roundKey, turnId: row.turnId, outboxId: row.id, delayMs: delay, reason },
       'send will be retried',
     );
-    lane.timer = setTimeout(() => {
-      lane.timer = undefined;
-      this.pump(lane);
-    }, delay);
     return false;
   }
 

@@ -134,23 +134,28 @@ describe('replay after a crash (invariant 9)', () => {
     expect(second.channel.textsTo('c')).toEqual(['and a second answer']);
   });
 
-  it('resends outbox rows left pending by a crash, once', async () => {
+  it('resends outbox rows left pending by a crash, once, not before the retry time they recorded', async () => {
     const store = createMemoryStore();
     const failing = recordingChannel();
     const { TransientError } = await import('../../src/core/errors.js');
-    for (let i = 0; i < 50; i++) failing.faults.push(new TransientError('down', { retryAfterMs: 10_000 }));
+    for (let i = 0; i < 50; i++) failing.faults.push(new TransientError('429', { retryAfterMs: 1500 }));
     const first = gatewayOn(store, { kind: 'agent', run: async (turn) => void (await turn.reply('hello')) }, failing);
     await first.gateway.emit(inbound('c', 'hi'));
     await waitFor(
       async () => (await store.outbox.pending()).length === 1 && failing.faults.length === 49,
       'a failed attempt',
     );
+    const retryAt = (await store.outbox.pending())[0]!.nextAttemptAt;
     first.gateway.close();
     first.gateway.dispatcher.close();
     const second = gatewayOn(store, { kind: 'agent', run: async (turn) => void (await turn.reply('hello')) });
     const recovered = await second.gateway.recover();
     expect(recovered.resent).toBe(1);
+    // The platform's retry_after survives the restart: nothing is sent before it is over.
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    expect(second.channel.sent).toEqual([]);
     await waitFor(() => second.channel.sent.length >= 1, 'resent');
+    expect(Date.now()).toBeGreaterThanOrEqual(retryAt - 5); // timers and the wall clock may differ by a ms
     await new Promise((resolve) => setTimeout(resolve, 50));
     expect(second.channel.textsTo('c')).toEqual(['hello']);
   });
