@@ -51,6 +51,12 @@ export class ChatHub {
     };
   }
 
+  /** A chat with a listener now, or an event or listener within the last `withinMs`. */
+  isLive(chatId: string, withinMs: number): boolean {
+    const chat = this.chats.get(chatId);
+    return chat !== undefined && (chat.listeners.size > 0 || chat.lastActive >= Date.now() - withinMs);
+  }
+
   /** Forgets chats with no listener and no event for `idleMs`. */
   sweep(idleMs: number): number {
     const before = Date.now() - idleMs;

@@ -7,6 +7,9 @@ import { presentedToken, tokenCookie, tokenMatches } from './auth.js';
 import type { ChatHub, StampedEvent } from './chat-hub.js';
 
 /** What the HTTP API needs from the plugin. */
+/** How long after its last event (with no browser listening) a chat still counts as open. */
+export const chatLiveMs = 600_000;
+
 export interface HttpApiOptions {
   channel: string;
   token: string;
@@ -39,13 +42,19 @@ class HttpError extends Error {
 export function createHttpApi(options: HttpApiOptions) {
   const chatsByClient = new Map<string, Set<string>>();
 
-  /** Limits how many chats one client address may open. */
+  /**
+   * Limits how many chats one client address has open at once: a chat counts while a browser
+   * listens to it or for `chatLiveMs` after its last event, so closed tabs free their place.
+   */
   const admitChat = (request: IncomingMessage, chatId: string) => {
     if (options.maxChatsPerClient <= 0) return;
     const client = request.socket.remoteAddress ?? 'unknown';
     let chats = chatsByClient.get(client);
     if (!chats) chatsByClient.set(client, (chats = new Set()));
     if (chats.has(chatId)) return;
+    if (chats.size >= options.maxChatsPerClient) {
+      for (const open of chats) if (!options.hub.isLive(open, chatLiveMs)) chats.delete(open);
+    }
     if (chats.size >= options.maxChatsPerClient) {
       throw new HttpError(429, `too many chats from this client (plugins.web.maxChatsPerClient = ${options.maxChatsPerClient})`);
     }

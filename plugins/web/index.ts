@@ -47,7 +47,11 @@ export default definePlugin<WebConfig, 'channel'>({
       sensitive: true,
     },
     maxBodyBytes: { doc: 'Largest request body; beyond it 413.', format: 'nat', default: 65_536 },
-    maxChatsPerClient: { doc: 'Chats one client address may open (0: no limit).', format: 'nat', default: 20 },
+    maxChatsPerClient: {
+      doc: 'Chats one client address may have open at once (listened to, or active in the last 10 minutes); 0: no limit.',
+      format: 'nat',
+      default: 20,
+    },
     keepEvents: { doc: 'Events kept per chat for reconnecting clients.', format: 'nat', default: 500 },
   },
   validate(config) {

@@ -7,7 +7,7 @@ export type SendOutcome =
   | { status: 'suppressed'; reason: SuppressReason }
   | { status: 'refused'; reason: string };
 
-/** Why the router did not send a final answer (counted in `switchboard_dedupe_suppressed_total{reason}`). */
+/** Why the router did not send a final answer (counted in `switchboard_dedupe_suppressions_total{reason}`). */
 export type SuppressReason = 'empty' | 'no_reply' | 'same_text' | 'target_already_sent';
 
 /** The token an agent answers with when it has nothing (more) to say. */

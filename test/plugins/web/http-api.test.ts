@@ -1,5 +1,6 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { WebChannelInfo } from '../../../plugins/web/index.js';
+import { chatLiveMs } from '../../../plugins/web/http-api.js';
 import { ConfigError } from '../../../src/core/errors.js';
 import type { Daemon } from '../../../src/daemon.js';
 import { startTestDaemon } from '../../support/daemon.js';
@@ -109,6 +110,17 @@ describe('web channel HTTP API', () => {
     expect((await post(base, 'one', { text: 'again' })).status).toBe(202);
     const third = await post(base, 'three', { text: 'x' });
     expect(third.status).toBe(429);
+    // Chats nobody listens to and nothing happened in for chatLiveMs no longer count.
+    await waitFor(async () => (await repliesSent()) === 3, 'replies sent');
+    vi.useFakeTimers({ toFake: ['Date'] });
+    try {
+      vi.setSystemTime(Date.now() + chatLiveMs + 1000);
+      expect((await post(base, 'three', { text: 'x' })).status).toBe(202);
+      expect((await post(base, 'four', { text: 'x' })).status).toBe(202);
+      expect((await post(base, 'five', { text: 'x' })).status).toBe(429);
+    } finally {
+      vi.useRealTimers();
+    }
   });
 
   it('resumes a stream from Last-Event-ID with only the later events', async () => {
