@@ -1,5 +1,5 @@
 import { once } from 'node:events';
-import { Client, GatewayIntentBits, type Message, Partials, type RateLimitData, Routes } from 'discord.js';
+import { Client, DefaultRestOptions, GatewayIntentBits, type Message, Partials, type RateLimitData, Routes } from 'discord.js';
 import { Counter, type Registry } from 'prom-client';
 import { originOf, type Target } from '../../src/core/types.js';
 import { type ChannelHealth, definePlugin } from '../../src/plugins/api.js';
@@ -14,6 +14,7 @@ import { keepTyping } from './typing.js';
 export interface DiscordConfig {
   token: string;
   apiBase: string;
+  gatewayUrl: string;
   allowFrom: string[];
   roles: string[];
   guilds: string[];
@@ -45,9 +46,14 @@ export default definePlugin<DiscordConfig, 'channel'>({
   schema: {
     token: { doc: 'Bot token.', format: String, default: '', sensitive: true },
     apiBase: {
-      doc: 'REST API base without version (tests, proxies); the gateway URL comes from GET /gateway/bot.',
+      doc: 'REST API base without version (tests, proxies).',
       format: String,
       default: 'https://discord.com/api',
+    },
+    gatewayUrl: {
+      doc: 'Gateway WebSocket URL to use instead of the one GET /gateway/bot announces (proxies, tests); empty: as announced.',
+      format: String,
+      default: '',
     },
     allowFrom: { doc: 'User ids allowed to talk to the bot; "*" everyone; empty nobody.', format: Array, default: [] },
     roles: { doc: 'Role ids whose members are allowed in guilds (besides allowFrom).', format: Array, default: [] },
@@ -128,6 +134,7 @@ export default definePlugin<DiscordConfig, 'channel'>({
       partials: [Partials.Channel],
       rest: {
         api: config.apiBase,
+        ...(config.gatewayUrl ? { makeRequest: withGatewayUrl(config.gatewayUrl) } : {}),
         // 5xx and network errors: no retry inside discord.js; the outbox retries (the nonce makes it safe).
         retries: 0,
         // Short 429 waits (and bucket waits) stay with discord.js, which knows the buckets; a longer
@@ -244,3 +251,19 @@ export default definePlugin<DiscordConfig, 'channel'>({
     };
   },
 });
+
+/**
+ * discord.js takes the gateway URL from GET /gateway/bot and has no option for it: this wraps its
+ * REST transport so that one answer carries `gatewayUrl` instead (everything else passes through).
+ */
+function withGatewayUrl(gatewayUrl: string): typeof DefaultRestOptions.makeRequest {
+  return async (url, init) => {
+    const response = await DefaultRestOptions.makeRequest(url, init);
+    if ((init.method ?? 'GET') !== 'GET' || !new URL(url).pathname.endsWith('/gateway/bot') || !response.ok) return response;
+    const info = (await response.json()) as Record<string, unknown>;
+    return new Response(JSON.stringify({ ...info, url: gatewayUrl }), {
+      status: response.status,
+      headers: { 'content-type': 'application/json' },
+    }) as unknown as Awaited<ReturnType<typeof DefaultRestOptions.makeRequest>>;
+  };
+}

@@ -76,6 +76,8 @@ export class FakeDiscord {
   /** REST base for discord.js `rest.api` (no version: the library adds /v10). */
   readonly apiBase: string;
   readonly gatewayUrl: string;
+  /** What GET /gateway/bot answers instead of `gatewayUrl` (tests of the plugin's `gatewayUrl` override). */
+  advertisedGatewayUrl: string | undefined;
   readonly world: FakeWorld;
   readonly created: CreatedMessage[] = [];
   /** Every POST to /channels/:id/messages, including faulted and nonce-deduplicated ones. */
@@ -337,7 +339,7 @@ export class FakeDiscord {
     }
     if (route === 'GET /api/v10/gateway/bot') {
       json(res, 200, {
-        url: this.gatewayUrl,
+        url: this.advertisedGatewayUrl ?? this.gatewayUrl,
         shards: 1,
         session_start_limit: { total: 1000, remaining: 999, reset_after: 86_400_000, max_concurrency: 1 },
       });

@@ -22,14 +22,27 @@ afterEach(async () => {
   fake = undefined;
 });
 
-async function start(discord: Record<string, unknown> = {}, echo: Record<string, unknown> = {}) {
+/** `prepare` may set up the fake before the daemon connects, and return more discord settings. */
+async function start(
+  discord: Record<string, unknown> = {},
+  echo: Record<string, unknown> = {},
+  prepare?: (fake: FakeDiscord) => Record<string, unknown>,
+) {
   fake = await FakeDiscord.start();
+  const prepared = prepare?.(fake) ?? {};
   daemon = await startTestDaemon({
     plugins: { discord: discordPlugin as unknown as AnyPluginDefinition },
     config: {
       plugins: {
         echo: { enabled: true, delayMs: 0, ...echo },
-        discord: { enabled: true, token: 'fake-bot-token', apiBase: fake.apiBase, allowFrom: ['*'], ...discord },
+        discord: {
+          enabled: true,
+          token: 'fake-bot-token',
+          apiBase: fake.apiBase,
+          allowFrom: ['*'],
+          ...discord,
+          ...prepared,
+        },
       },
     },
   });
@@ -47,6 +60,18 @@ async function metricSum(name: string, labels: Record<string, string> = {}): Pro
 }
 
 describe('discord channel end to end', () => {
+  it('connects to gatewayUrl instead of the URL GET /gateway/bot announces', async () => {
+    // The fake announces a gateway nobody listens on; only the override reaches it.
+    const dead = 'ws://127.0.0.1:9/gateway';
+    const { fake, world } = await start({}, {}, (f) => {
+      f.advertisedGatewayUrl = dead;
+      return { gatewayUrl: f.gatewayUrl };
+    });
+    expect(fake.identifies).toHaveLength(1);
+    fake.sendUserMessage({ channelId: world.channels.general, text: 'via the override', mention: true });
+    await waitFor(() => fake.createdIn(world.channels.general).length === 1, 'reply');
+  });
+
   it('answers a mention in a guild channel, as a reply, with a nonce and no pings allowed', async () => {
     const { fake, world } = await start();
     expect(fake.identifies[0]!.intents).toBe(1 | 512 | 4096 | 32768); // Guilds, GuildMessages, DirectMessages, MessageContent
