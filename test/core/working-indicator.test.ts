@@ -73,4 +73,26 @@ describe('working indicator', () => {
     held.release('now');
     await waitFor(() => shown[0]!.endedAt !== undefined, 'indicator ended');
   });
+
+  it('is ended when the turn ends by /stop, by a timeout or by an agent error', async () => {
+    const agent: AgentInstance = {
+      kind: 'agent',
+      run: (turn: Turn) =>
+        new Promise<void>((_resolve, reject) => {
+          if (turn.messages[0]!.text === 'fail') setTimeout(() => reject(new Error('model down')), 50);
+          turn.signal.addEventListener('abort', () => reject(turn.signal.reason), { once: true });
+        }),
+    };
+    harness = gatewayHarness(agent, { workingIndicatorDelayMs: 0, turnTimeoutMs: 300 });
+    const shown = withIndicator(harness);
+    const { gateway } = harness;
+    await gateway.emit(inbound('stopped', 'wait'));
+    await gateway.emit(inbound('timed', 'wait'));
+    await gateway.emit(inbound('failed', 'fail'));
+    await waitFor(() => shown.length === 3, 'three indicators');
+    await gateway.emit(inbound('stopped', '/stop'));
+    await waitFor(() => shown.every((entry) => entry.endedAt !== undefined), 'every indicator ended', 5_000);
+    expect(shown.map((entry) => entry.indicator.target.chatId).sort()).toEqual(['failed', 'stopped', 'timed']);
+    expect(gateway.scheduler.turnsRunning).toBe(0);
+  });
 });
