@@ -189,8 +189,14 @@ export async function startDaemon(input: DaemonInput, options: { logger: Logger 
       if (next.config.gateway.maxParallelTurns !== config.gateway.maxParallelTurns) {
         running.scheduler.setMaxParallelTurns(next.config.gateway.maxParallelTurns);
       }
-      config = next.config;
+      const needRestart = keysNeedingRestart(config, next.config);
+      // What a reload applies: the plugins, the agent, the turn limit; the rest stays as it runs.
+      const { agent, maxParallelTurns } = next.config.gateway;
+      config = { ...config, plugins: next.config.plugins, gateway: { ...config.gateway, agent, maxParallelTurns } };
       log.info({ restarted: changed }, 'configuration reloaded');
+      if (needRestart.length > 0) {
+        log.warn({ keys: needRestart }, 'these changed settings apply at the next restart, not by SIGHUP');
+      }
     },
     stop() {
       stopping ??= stop();
@@ -206,4 +212,28 @@ async function waitUntil(condition: () => boolean, timeoutMs: number): Promise<b
     await new Promise((resolve) => setTimeout(resolve, 20));
   }
   return true;
+}
+
+/**
+ * Settings a SIGHUP does not apply (it applies plugins, `gateway.agent` and
+ * `gateway.maxParallelTurns`): the changed ones are named in a warning, so a reload never silently
+ * keeps the old value.
+ */
+function keysNeedingRestart(running: DaemonConfig, next: DaemonConfig): string[] {
+  const changed: string[] = [];
+  const compare = (prefix: string, a: object, b: object) => {
+    for (const key of new Set([...Object.keys(a), ...Object.keys(b)])) {
+      if (prefix === 'gateway' && (key === 'maxParallelTurns' || key === 'agent')) continue;
+      const before = (a as Record<string, unknown>)[key];
+      const after = (b as Record<string, unknown>)[key];
+      if (JSON.stringify(before) !== JSON.stringify(after)) changed.push(`${prefix}.${key}`);
+    }
+  };
+  compare('gateway', running.gateway, next.gateway);
+  compare('admin', running.admin, next.admin);
+  compare('store', running.store, next.store);
+  const runningLog = (running as { log?: object }).log;
+  const nextLog = (next as { log?: object }).log;
+  if (runningLog && nextLog) compare('log', runningLog, nextLog);
+  return changed;
 }

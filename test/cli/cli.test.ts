@@ -128,9 +128,12 @@ describe('switchboard CLI (real process)', () => {
       const replies = () => platform.delivered.filter((d) => d.chatId === 'hup-chat').map((d) => d.text);
       platform.push('hup-chat', 'a');
       await waitFor(() => replies().length === 1, 'first reply', 15_000);
-      writeConfig(dir, baseConfig(platform.url, { prefix: 'two: ' }));
+      writeConfig(dir, baseConfig(platform.url, { prefix: 'two: ' }, { queueMode: 'collect' }));
       cli.child.kill('SIGHUP');
       await waitFor(() => cli.output().includes('configuration reloaded'), 'reload', 15_000);
+      // Applied: the plugin settings; named as needing a restart: the queue mode.
+      await waitFor(() => cli.output().includes('apply at the next restart'), 'restart warning', 15_000);
+      expect(cli.output()).toContain('gateway.queueMode');
       platform.push('hup-chat', 'b');
       await waitFor(() => replies().length === 2, 'second reply', 15_000);
       writeFileSync(path, 'gateway:\n  maxParallelTurns: many\n');
@@ -139,7 +142,7 @@ describe('switchboard CLI (real process)', () => {
       platform.push('hup-chat', 'c');
       await waitFor(() => replies().length === 3, 'third reply', 15_000);
       // A config that parses but cannot run (its agent disabled) is refused the same way.
-      writeConfig(dir, baseConfig(platform.url, { prefix: 'three: ', enabled: false }));
+      writeConfig(dir, baseConfig(platform.url, { prefix: 'three: ', enabled: false }, { queueMode: 'collect' }));
       cli.child.kill('SIGHUP');
       await waitFor(() => cli.output().includes('is not enabled'), 'second rejected reload', 15_000);
       platform.push('hup-chat', 'd');
