@@ -51,6 +51,12 @@ export class ChatHub {
     };
   }
 
+  /** Whether the chat's kept events hold the user message `messageId`. */
+  hasMessage(chatId: string, messageId: string): boolean {
+    const chat = this.chats.get(chatId);
+    return chat !== undefined && chat.events.some(({ event }) => event.type === 'message' && event.messageId === messageId);
+  }
+
   /** A chat with a listener now, or an event or listener within the last `withinMs`. */
   isLive(chatId: string, withinMs: number): boolean {
     const chat = this.chats.get(chatId);

@@ -104,6 +104,9 @@ export function createHttpApi(options: HttpApiOptions) {
     admitChat(request, chatId);
     const messageId = (id as string | undefined) ?? randomUUID();
     const name = (user as string | undefined) ?? 'web user';
+    // Shown before it is handled, so an answer that comes at once (a /stop's) follows it on the page;
+    // a retried POST (same id) is shown once.
+    if (!options.hub.hasMessage(chatId, messageId)) options.hub.publish(chatId, { type: 'message', messageId, text, user: name });
     const result = await options.emit({
       id: `${chatId}:${messageId}`,
       channel: options.channel,
@@ -114,7 +117,6 @@ export function createHttpApi(options: HttpApiOptions) {
       receivedAt: Date.now(),
     });
     if (result.status === 'closed') throw new HttpError(503, 'shutting down: send again shortly');
-    if (result.status !== 'duplicate') options.hub.publish(chatId, { type: 'message', messageId, text, user: name });
     json(response, 202, { messageId, status: result.status });
   };
 

@@ -151,6 +151,8 @@ describe('slow turns in Chromium', () => {
     await page.locator('body:not(.working)').waitFor();
     await page.locator('#messages li.reply').first().waitFor();
     expect(await page.locator('#messages li.reply').allInnerTexts()).toEqual(['Stopped.']);
+    // The user's /stop shows before the answer to it.
+    expect(await page.locator('#messages li').allInnerTexts()).toEqual(['take your time', '/stop', 'Stopped.']);
     expect(await page.locator('#stop').isEnabled()).toBe(false);
     await screenshot(page, 'web-chat-stopped');
     // The status page refreshes itself: the turn is gone.

@@ -87,6 +87,8 @@ describe('web channel HTTP API', () => {
     await post(base, 'c', { text: 'marker' });
     await stream.until((e) => replyTexts(e).includes('echo: marker'), 'marker reply');
     expect(replyTexts(stream.events)).toEqual(['echo: once', 'echo: marker']);
+    const shown = stream.events.filter((e) => e.data.type === 'message').map((e) => String(e.data.text));
+    expect(shown).toEqual(['once', 'marker']);
   });
 
   it('refuses a body over maxBodyBytes with 413 and queues nothing', async () => {
