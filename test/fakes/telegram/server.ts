@@ -118,6 +118,11 @@ export class FakeTelegram {
     for (let n = 0; n < count; n++) this.pollFaults.push(kind);
   }
 
+  /** Forgets the getUpdates faults not used yet. */
+  clearPollFaults(): void {
+    this.pollFaults.length = 0;
+  }
+
   /** Recorded calls of one method. */
   callsOf(method: string): ApiCall[] {
     return this.calls.filter((call) => call.method === method);

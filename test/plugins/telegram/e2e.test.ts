@@ -1,9 +1,11 @@
 import { createServer } from 'node:net';
+import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import telegramPlugin from '../../../plugins/telegram/index.js';
 import type { Daemon } from '../../../src/daemon.js';
 import type { AnyPluginDefinition } from '../../../src/plugins/api.js';
 import { FakeTelegram } from '../../fakes/telegram/server.js';
+import { tempDir } from '../../support/cli.js';
 import { startTestDaemon } from '../../support/daemon.js';
 import { waitFor } from '../../support/wait.js';
 
@@ -22,10 +24,15 @@ afterEach(async () => {
   fake = undefined;
 });
 
-async function startDaemon(telegram: Record<string, unknown> = {}, echo: Record<string, unknown> = {}): Promise<Daemon> {
+async function startDaemon(
+  telegram: Record<string, unknown> = {},
+  echo: Record<string, unknown> = {},
+  store: Record<string, unknown> = {},
+): Promise<Daemon> {
   const running = await startTestDaemon({
     plugins: { telegram: telegramPlugin as unknown as AnyPluginDefinition },
     config: {
+      ...(Object.keys(store).length > 0 ? { store } : {}),
       plugins: {
         echo: { enabled: true, delayMs: 0, ...echo },
         telegram: { enabled: true, token: fake!.token, apiRoot: fake!.apiRoot, allowFrom: ['*'], pollingTimeoutSec: 5, ...telegram },
@@ -166,6 +173,28 @@ describe('telegram channel end to end', () => {
     fake.pushMessage({ text: 'after' });
     await fake.waitForSent(1001, 4);
     expect(fake.sentTo(1001).map((m) => m.plain)).toEqual(['echo: before', 'echo: while down 1', 'echo: while down 2', 'echo: after']);
+  });
+
+  it('on SQLite, an update taken but never acknowledged (a crash before the offset moved) is answered once', async () => {
+    fake = await FakeTelegram.start();
+    const store = { driver: 'sqlite', path: join(tempDir('switchboard-tg-'), 'switchboard.db') };
+    await startDaemon({}, {}, store);
+    await waitFor(() => fake!.polling, 'a held poll');
+    // From now on every getUpdates fails: the offset past "one" never reaches Telegram.
+    fake.failNextPolls(1000, 'drop');
+    fake.pushMessage({ text: 'one' });
+    await fake.waitForSent(1001, 1);
+    await daemon!.stop();
+    daemon = undefined;
+    expect(fake.pending.map((u) => (u.message as { text: string }).text)).toEqual(['one']);
+    fake.clearPollFaults();
+    await startDaemon({}, {}, store);
+    fake.pushMessage({ text: 'two' });
+    await fake.waitForSent(1001, 2);
+    // "one" came again and was recognised by the journal, not answered twice.
+    expect(fake.pending).toEqual([]);
+    expect(fake.sentTo(1001).map((m) => m.plain)).toEqual(['echo: one', 'echo: two']);
+    expect(await metricSum('switchboard_duplicates_ignored_total', { channel: 'telegram' })).toBe(1);
   });
 
   it('shows typing while a slow turn runs and stops when it ends', async () => {
