@@ -68,6 +68,8 @@ export class FakeTelegram {
   private nextUpdateId = 1;
   private nextMessageId = 1;
   private readonly faults: SendFault[] = [];
+  /** editMessageText calls that changed a message, in order. */
+  readonly edits: Array<{ messageId: number; chatId: string; text: string }> = [];
   private readonly pollFaults: Array<'drop' | 'serverError'> = [];
   private poll: Poll | undefined;
   private readonly server: Server;
@@ -204,6 +206,8 @@ export class FakeTelegram {
         return this.getUpdates(req, res, params);
       case 'sendMessage':
         return this.sendMessage(res, params);
+      case 'editMessageText':
+        return this.editMessageText(res, params);
       default:
         return json(res, 404, { ok: false, error_code: 404, description: 'Not Found: method not found' });
     }
@@ -278,6 +282,31 @@ export class FakeTelegram {
     this.onSendMessage?.(sent);
     const chat = { id: Number(params.chat_id), type: Number(params.chat_id) < 0 ? 'supergroup' : 'private' };
     ok(res, { message_id: messageId, date: Math.floor(Date.now() / 1000), chat, from: this.bot, text: plain, message_thread_id: sent.threadId });
+  }
+
+  /** Edits a message the bot sent (its text and parse mode); Telegram's 400s for unknown or unchanged ones. */
+  private editMessageText(res: ServerResponse, params: Record<string, unknown>): void {
+    const chatId = String(params.chat_id);
+    const message = this.sent.find((m) => m.chatId === chatId && m.messageId === params.message_id);
+    if (!message) return json(res, 400, { ok: false, error_code: 400, description: 'Bad Request: message to edit not found' });
+    const text = typeof params.text === 'string' ? params.text : '';
+    let plain = text;
+    if (params.parse_mode === 'HTML') {
+      const parsed = parseTelegramHtml(text);
+      if (!parsed.ok) return json(res, 400, { ok: false, error_code: 400, description: parsed.description });
+      plain = parsed.plain;
+    }
+    if (plain.trim() === '') return json(res, 400, { ok: false, error_code: 400, description: 'Bad Request: message text is empty' });
+    if (text === message.text) {
+      return json(res, 400, { ok: false, error_code: 400, description: 'Bad Request: message is not modified' });
+    }
+    message.text = text;
+    message.plain = plain;
+    if (typeof params.parse_mode === 'string') message.parseMode = params.parse_mode;
+    else delete message.parseMode;
+    this.edits.push({ messageId: message.messageId, chatId, text });
+    const chat = { id: Number(chatId), type: Number(chatId) < 0 ? 'supergroup' : 'private' };
+    ok(res, { message_id: message.messageId, date: Math.floor(Date.now() / 1000), edit_date: Math.floor(Date.now() / 1000), chat, from: this.bot, text: plain });
   }
 }
 
