@@ -204,6 +204,16 @@ export class FakeDiscord {
     socket?.terminate();
   }
 
+  /**
+   * Cuts the gateway socket and forgets the session (Discord restarted it): the bot's RESUME gets
+   * INVALID_SESSION (op 9, not resumable) and it must IDENTIFY again.
+   */
+  invalidateSession(): void {
+    const socket = this.session?.socket;
+    this.session = undefined;
+    socket?.terminate();
+  }
+
   /** Holds new gateway connections before HELLO until {@link releaseGateway}, so a drop stays visible. */
   holdGateway(): void {
     this.held ??= [];

@@ -244,6 +244,19 @@ describe('discord channel end to end', () => {
     await waitFor(() => fake.createdIn(world.channels.general).length === 2, 'reply after the resume');
   });
 
+  it('identifies again when Discord refuses to resume (INVALID_SESSION), and keeps answering', async () => {
+    const { fake, world, daemon } = await start();
+    fake.sendUserMessage({ channelId: world.channels.general, text: 'before', mention: true });
+    await waitFor(() => fake.created.length === 1, 'reply before');
+    fake.invalidateSession();
+    await waitFor(() => fake.identifies.length === 2, 'a new IDENTIFY', 20_000);
+    expect(fake.resumes).toHaveLength(0);
+    await waitFor(() => daemon.status().plugins.find((p) => p.name === 'discord')?.state === 'running', 'running again');
+    fake.sendUserMessage({ channelId: world.channels.general, text: 'after', mention: true });
+    await waitFor(() => fake.createdIn(world.channels.general).length === 2, 'reply in the new session');
+    expect(fake.createdIn(world.channels.general).map((m) => m.body.content)).toEqual(['echo: before', 'echo: after']);
+  }, 40_000);
+
   it('routes parallel conversations in many channels, threads and DMs to their origins, in order', async () => {
     const { fake, world } = await start({}, { delayMs: 5 });
     const dms = ['300000000000000001', '300000000000000002'];
