@@ -123,6 +123,8 @@ export class Gateway {
     const sessionKey = sessionKeyOf(inbound, scope);
     const command = parseControl(inbound.text);
     if (command) {
+      // Messages emitted before it reach the session first: "/stop" stops what was sent before it.
+      await this.options.store.inbox.barrier();
       await this.control(command, sessionKey, inbound);
       return { status: 'control' };
     }

@@ -56,6 +56,7 @@ export function createMemoryStore(): Store {
       messages.set(record.seq, record);
       return record;
     },
+    async barrier() {},
     async unfinished() {
       const open: JournaledMessage[] = [];
       for (const record of messages.values())

@@ -25,6 +25,8 @@ export interface Inbox {
   accept(inbound: Inbound, sessionKey: string): Promise<JournaledMessage | null>;
   /** Messages still queued or running, in `seq` order; replayed at startup before new input. */
   unfinished(): Promise<JournaledMessage[]>;
+  /** Resolves after every `accept` called before it has resolved (orders a control command after them). */
+  barrier(): Promise<void>;
   /** A turn started for these messages. */
   markRunning(seqs: readonly number[]): Promise<void>;
   /** A turn ended for these messages (`refused`: the session's backlog was full). */

@@ -137,6 +137,15 @@ describe.each([
     expect((await store.outbox.roundRecord('r1|x')).map((r) => r.replyText)).toEqual(['r1|x']);
   });
 
+  it('resolves a barrier only after the accepts called before it', async () => {
+    const store = make();
+    const order: string[] = [];
+    const accepts = ['a', 'b'].map((id) => store.inbox.accept(inbound(id), 's').then(() => order.push(id)));
+    await store.inbox.barrier().then(() => order.push('barrier'));
+    await Promise.all(accepts);
+    expect(order).toEqual(['a', 'b', 'barrier']);
+  });
+
   it('refuses an outbox entry whose key does not start with its round key', async () => {
     const store = make();
     await expect(store.outbox.enqueue([{ ...entry('a'), key: 'r2|a' }])).rejects.toThrow(/does not start with its round key/);

@@ -125,6 +125,7 @@ export function openSqliteStore(path: string): Store {
         return info.changes === 0 ? null : { seq: Number(info.lastInsertRowid), sessionKey, inbound };
       });
     },
+    barrier: () => batch.write(() => undefined),
     unfinished: () =>
       read(() =>
         (s.unfinished.all() as Array<{ seq: number; session_key: string; inbound: string }>).map((row) => ({
