@@ -180,6 +180,20 @@ describe('switchboard CLI (real process)', () => {
     expect(cli.output()).toContain('plugins.nosuch');
   });
 
+  it('refuses to start on a file that is not a database: the file named, no stack trace', async () => {
+    const dir = tempDir();
+    const db = join(dir, 'broken.db');
+    writeFileSync(db, 'this is not a database, it is a text file that is long enough to have a header');
+    const base = baseConfig(platform.url);
+    const path = writeConfig(dir, { ...base, store: { driver: 'sqlite', path: db } });
+    const cli = runCli(['start', '--config', path]);
+    expect((await cli.exited).code).toBe(1);
+    expect(cli.output()).toContain(db);
+    expect(cli.output()).toContain('not a SQLite database');
+    expect(cli.output()).not.toMatch(/\n\s+at /);
+    expect(cli.output()).not.toContain('"stack"');
+  });
+
   it('refuses to start, in one line naming key and file, on a config check would refuse', async () => {
     const dir = tempDir();
     const base = baseConfig(platform.url);
