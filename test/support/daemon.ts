@@ -1,3 +1,4 @@
+import { Writable } from 'node:stream';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -12,6 +13,8 @@ export interface TestDaemonOptions {
   config?: Record<string, unknown>;
   /** Extra plugin definitions by name (a scripted test agent, a test channel...). */
   plugins?: Record<string, AnyPluginDefinition>;
+  /** Collects every log line (debug and up), parsed, for tests that check what is logged. */
+  logLines?: Array<Record<string, unknown>>;
 }
 
 /**
@@ -33,7 +36,18 @@ export async function startTestDaemon(options: TestDaemonOptions = {}): Promise<
     overrides: deepMerge(defaults, options.config ?? {}),
     extraPlugins: options.plugins ?? {},
   });
-  const logger = pino({ level: process.env.SWITCHBOARD_TEST_LOG ?? 'silent' });
+  const lines = options.logLines;
+  const logger = lines
+    ? pino(
+        { level: 'debug' },
+        new Writable({
+          write(chunk: Buffer, _encoding, callback) {
+            for (const line of chunk.toString().split('\n')) if (line.trim() !== '') lines.push(JSON.parse(line) as Record<string, unknown>);
+            callback();
+          },
+        }),
+      )
+    : pino({ level: process.env.SWITCHBOARD_TEST_LOG ?? 'silent' });
   return startDaemon(loaded, { logger });
 }
 

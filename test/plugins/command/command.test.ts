@@ -27,8 +27,12 @@ function alive(pid: number): boolean {
   }
 }
 
+let logLines: Array<Record<string, unknown>> = [];
+
 async function start(mode: string, config: Record<string, unknown> = {}): Promise<ChatDaemon> {
+  logLines = [];
   harness = await startChatDaemon({
+    logLines,
     agentName: 'command',
     agent: commandPlugin as unknown as AnyPluginDefinition,
     agentConfig: { argv: [process.execPath, script, mode], ...config },
@@ -119,6 +123,11 @@ describe('command agent', () => {
     await waitFor(() => h.chat.sent.length === 1, 'apology');
     expect(h.chat.textsTo('c1')).toEqual([notices.apology]);
     expect(h.daemon.status().recentErrors.at(-1)?.message).toBe('command exited with code 3');
+    // Logged with the tail of what the program wrote to stderr, and the turn it ended.
+    const logged = logLines.find((line) => line.msg === 'command exited with code 3');
+    expect(logged).toMatchObject({ level: 50, exitCode: 3 });
+    expect(String(logged!.stderrTail)).toContain('boom: database unreachable');
+    expect(String(logged!.turnId)).toMatch(/^t-/);
     await h.say('c1', 'hi again');
     await waitFor(() => h.chat.sent.length === 2, 'second apology');
   });

@@ -16,9 +16,13 @@ afterEach(async () => {
   await fake?.close();
 });
 
+let logLines: Array<Record<string, unknown>> = [];
+
 async function start(config: Record<string, unknown> = {}, gateway: Record<string, unknown> = {}): Promise<ChatDaemon> {
   fake = await new FakeOpenAI().start();
+  logLines = [];
   harness = await startChatDaemon({
+    logLines,
     agentName: 'openai',
     agent: openaiPlugin as unknown as AnyPluginDefinition,
     agentConfig: { apiKey: 'sk-test', baseUrl: fake.url, model: 'fake-model', ...config },
@@ -79,6 +83,11 @@ describe('openai agent: stop, retries, timeouts', () => {
     await waitFor(() => h.chat.sent.length === 1, 'apology');
     expect(h.chat.textsTo('c1')).toEqual([notices.apology]);
     expect(fake.requests.length).toBe(2);
+    // The error is logged with the turn it ended, and the session it belongs to.
+    const failed = logLines.find((line) => line.msg === 'agent failed');
+    expect(failed).toMatchObject({ level: 50, channel: 'chat' });
+    expect(String(failed!.turnId)).toMatch(/^t-/);
+    expect(String(failed!.sessionKey)).toContain('c1');
     await answersAgain(h);
   });
 
