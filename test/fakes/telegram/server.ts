@@ -37,7 +37,9 @@ export type SendFault =
   | { kind: 'cantParse' }
   | { kind: 'blocked' }
   | { kind: 'chatNotFound' }
-  | { kind: 'serverError' };
+  | { kind: 'serverError' }
+  /** The connection is cut before the message is taken (a network failure; nothing was sent). */
+  | { kind: 'drop' };
 
 /** Options of {@link FakeTelegram.start}. */
 export interface FakeTelegramOptions {
@@ -205,7 +207,7 @@ export class FakeTelegram {
       case 'getUpdates':
         return this.getUpdates(req, res, params);
       case 'sendMessage':
-        return this.sendMessage(res, params);
+        return this.sendMessage(req, res, params);
       case 'editMessageText':
         return this.editMessageText(res, params);
       default:
@@ -259,8 +261,12 @@ export class FakeTelegram {
     ok(poll.response, this.queue.slice(0, poll.limit));
   }
 
-  private sendMessage(res: ServerResponse, params: Record<string, unknown>): void {
+  private sendMessage(req: IncomingMessage, res: ServerResponse, params: Record<string, unknown>): void {
     const fault = this.faults.shift();
+    if (fault?.kind === 'drop') {
+      req.socket.destroy();
+      return;
+    }
     if (fault) return answerFault(res, fault);
     const chatId = String(params.chat_id);
     const text = typeof params.text === 'string' ? params.text : '';

@@ -139,6 +139,17 @@ describe('telegram channel end to end', () => {
     expect(await metricSum('switchboard_sends_retried_total', { channel: 'telegram' })).toBe(1);
   });
 
+  it('retries a sendMessage whose connection was cut, and delivers it once', async () => {
+    const fake = await start();
+    fake.failNextSends(1, { kind: 'drop' });
+    fake.pushMessage({ text: 'through a flaky network' });
+    const sent = await fake.waitForSent(1001, 1);
+    expect(sent.map((m) => m.plain)).toEqual(['echo: through a flaky network']);
+    expect(await metricSum('switchboard_sends_retried_total', { channel: 'telegram' })).toBe(1);
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    expect(fake.sentTo(1001)).toHaveLength(1);
+  });
+
   it('resends the same part as plain text when Telegram cannot parse the HTML', async () => {
     const fake = await start();
     fake.failNextSends(1, { kind: 'cantParse' });
