@@ -269,15 +269,9 @@ export class FakeTelegram {
     }
     if (fault) return answerFault(res, fault);
     const chatId = String(params.chat_id);
-    const text = typeof params.text === 'string' ? params.text : '';
-    let plain = text;
-    if (params.parse_mode === 'HTML') {
-      const parsed = parseTelegramHtml(text);
-      if (!parsed.ok) return json(res, 400, { ok: false, error_code: 400, description: parsed.description });
-      plain = parsed.plain;
-    }
-    if (plain.trim() === '') return json(res, 400, { ok: false, error_code: 400, description: 'Bad Request: message text is empty' });
-    if (plain.length > 4096) return json(res, 400, { ok: false, error_code: 400, description: 'Bad Request: message is too long' });
+    const body = textOf(res, params);
+    if (!body) return;
+    const { text, plain } = body;
     const messageId = this.nextMessageId++;
     const sent: SentMessage = { messageId, chatId, text, plain };
     if (typeof params.parse_mode === 'string') sent.parseMode = params.parse_mode;
@@ -295,14 +289,9 @@ export class FakeTelegram {
     const chatId = String(params.chat_id);
     const message = this.sent.find((m) => m.chatId === chatId && m.messageId === params.message_id);
     if (!message) return json(res, 400, { ok: false, error_code: 400, description: 'Bad Request: message to edit not found' });
-    const text = typeof params.text === 'string' ? params.text : '';
-    let plain = text;
-    if (params.parse_mode === 'HTML') {
-      const parsed = parseTelegramHtml(text);
-      if (!parsed.ok) return json(res, 400, { ok: false, error_code: 400, description: parsed.description });
-      plain = parsed.plain;
-    }
-    if (plain.trim() === '') return json(res, 400, { ok: false, error_code: 400, description: 'Bad Request: message text is empty' });
+    const body = textOf(res, params);
+    if (!body) return;
+    const { text, plain } = body;
     if (text === message.text) {
       return json(res, 400, { ok: false, error_code: 400, description: 'Bad Request: message is not modified' });
     }
@@ -314,6 +303,29 @@ export class FakeTelegram {
     const chat = { id: Number(chatId), type: Number(chatId) < 0 ? 'supergroup' : 'private' };
     ok(res, { message_id: message.messageId, date: Math.floor(Date.now() / 1000), edit_date: Math.floor(Date.now() / 1000), chat, from: this.bot, text: plain });
   }
+}
+
+/**
+ * The text of a send or edit and what the user sees of it, checked as Telegram does (HTML parse
+ * mode, empty, over 4096); undefined when it was refused (the 400 is already answered).
+ */
+function textOf(res: ServerResponse, params: Record<string, unknown>): { text: string; plain: string } | undefined {
+  const text = typeof params.text === 'string' ? params.text : '';
+  let plain = text;
+  if (params.parse_mode === 'HTML') {
+    const parsed = parseTelegramHtml(text);
+    if (!parsed.ok) {
+      json(res, 400, { ok: false, error_code: 400, description: parsed.description });
+      return undefined;
+    }
+    plain = parsed.plain;
+  }
+  const problem = plain.trim() === '' ? 'message text is empty' : plain.length > 4096 ? 'message is too long' : undefined;
+  if (problem) {
+    json(res, 400, { ok: false, error_code: 400, description: `Bad Request: ${problem}` });
+    return undefined;
+  }
+  return { text, plain };
 }
 
 function answerFault(res: ServerResponse, fault: SendFault): void {
