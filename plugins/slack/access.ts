@@ -11,6 +11,8 @@ export interface AccessPolicy {
   requireMention: boolean;
   /** Take messages from other bots. */
   allowBots: boolean;
+  /** Take a user's edit of a message as new input. */
+  editedMessages: boolean;
 }
 
 /** Why a message was taken or not (also the `decision` label of the inbound metric). */
@@ -28,6 +30,8 @@ export function decideAccess(view: MessageView, self: { userId: string; botId?: 
   const fromBot = view.botId !== undefined || view.subtype === 'bot_message';
   if (fromBot && !policy.allowBots) return 'bot';
   if (view.subtype !== undefined && !messageSubtypes.has(view.subtype) && view.subtype !== 'bot_message') return 'subtype';
+  // Edits only when asked for, and only of the text (Slack also sends one for an unfurled link).
+  if (view.edit && (!policy.editedMessages || view.edit.previousText === view.text)) return 'subtype';
   const sender = view.user ?? view.botId;
   if (!allows(policy.allowFrom, sender)) return 'sender';
   if (chatTypeOf(view) === 'dm') return 'accept';

@@ -25,6 +25,7 @@ export interface SlackConfig {
   channels: string[];
   requireMention: boolean;
   allowBots: boolean;
+  editedMessages: boolean;
   replyInThread: boolean;
   workingReaction: string;
   resolveUserNames: boolean;
@@ -76,6 +77,7 @@ export default definePlugin<SlackConfig, 'channel'>({
     channels: { doc: 'Channel ids the bot answers in (DMs are not gated by it); "*" all; empty none.', format: Array, default: ['*'] },
     requireMention: { doc: 'In channels, answer only messages that mention the bot.', format: Boolean, default: true },
     allowBots: { doc: 'Take messages from other bots.', format: Boolean, default: false },
+    editedMessages: { doc: 'Take a user\'s edit of a message as new input (default: ignored).', format: Boolean, default: false },
     replyInThread: { doc: 'Answer a top-level channel message in a thread under it.', format: Boolean, default: true },
     workingReaction: {
       doc: 'Reaction put on the trigger message while its turn runs (emoji name); empty: none.',
@@ -108,6 +110,7 @@ export default definePlugin<SlackConfig, 'channel'>({
       channels: config.channels.map(String),
       requireMention: config.requireMention,
       allowBots: config.allowBots,
+      editedMessages: config.editedMessages,
     };
     const inboundDecisions = counter(
       context.metrics,

@@ -18,6 +18,8 @@ export interface MessageView {
   ts: string;
   threadTs?: string;
   files: SlackFile[];
+  /** An edit (`message_changed`): when it was edited, and the text before. */
+  edit?: { ts: string; previousText?: string };
 }
 
 /** File metadata Slack puts on a `file_share` message. */
@@ -39,6 +41,16 @@ export function messageViewOf(raw: unknown): MessageView | undefined {
   const channel = str(event.channel);
   const ts = str(event.ts);
   if ((eventType !== 'message' && eventType !== 'app_mention') || !channel || !ts) return undefined;
+  // An edit: the message as it is now rides in `message`, the one before in `previous_message`.
+  if (eventType === 'message' && event.subtype === 'message_changed') {
+    const edited = messageViewOf({ ...(event.message as object), type: 'message', channel, channel_type: event.channel_type });
+    if (!edited) return undefined;
+    const previous = event.previous_message as Record<string, unknown> | undefined;
+    const editedAt = str((event.message as { edited?: { ts?: unknown } }).edited?.ts) ?? str(event.event_ts) ?? ts;
+    const previousText = str(previous?.text);
+    edited.edit = previousText === undefined ? { ts: editedAt } : { ts: editedAt, previousText };
+    return edited;
+  }
   const profile = event.user_profile as Record<string, unknown> | undefined;
   const view: MessageView = {
     eventType,
@@ -59,16 +71,19 @@ export function messageViewOf(raw: unknown): MessageView | undefined {
   return view;
 }
 
-/** Inbound id of a Slack message: a `ts` is unique only within its channel. */
-export function inboundIdOf(channel: string, ts: string): string {
-  return `${channel}:${ts}`;
+/**
+ * Inbound id of a Slack message: a `ts` is unique only within its channel. An edit gets its own id
+ * (`<channel>:<ts>:edit:<edited ts>`), so it is not taken for a redelivery of the original.
+ */
+export function inboundIdOf(channel: string, ts: string, editTs?: string): string {
+  return editTs === undefined ? `${channel}:${ts}` : `${channel}:${ts}:edit:${editTs}`;
 }
 
-/** The channel and ts back from an inbound id (the trigger of a turn); undefined if it is not one. */
+/** The channel and ts of the message back from an inbound id (the trigger of a turn); undefined if it is not one. */
 export function parseInboundId(id: string): { channel: string; ts: string } | undefined {
-  const at = id.indexOf(':');
-  if (at <= 0 || at === id.length - 1) return undefined;
-  return { channel: id.slice(0, at), ts: id.slice(at + 1) };
+  const [channel, ts] = id.split(':');
+  if (!channel || !ts) return undefined;
+  return { channel, ts };
 }
 
 /** True when the text addresses the bot (`<@U123>` or `<@U123|name>`). */
@@ -128,7 +143,7 @@ export function toInbound(
   const threadId = view.threadTs ?? (options.replyInThread && type !== 'dm' ? view.ts : undefined);
   const userId = view.user ?? view.botId ?? 'unknown';
   const inbound: Inbound = {
-    id: inboundIdOf(view.channel, view.ts),
+    id: inboundIdOf(view.channel, view.ts, view.edit?.ts),
     channel: channelName,
     chat: threadId !== undefined ? { id: view.channel, type, threadId } : { id: view.channel, type },
     sender: { id: userId, name: view.userName ?? userId, isBot: view.botId !== undefined || view.subtype === 'bot_message' },

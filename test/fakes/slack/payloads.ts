@@ -44,6 +44,24 @@ export function messageEvent(message: UserMessage & { ts: string }): Record<stri
   return event;
 }
 
+/** The `message_changed` event Slack sends when a user edits `message` (now `text`), at `editTs`. */
+export function messageChangedEvent(message: UserMessage & { ts: string }, text: string, editTs: string): Record<string, unknown> {
+  // The inner messages carry no channel of their own.
+  const { channel: _channel, channel_type: _type, event_ts: _eventTs, ...previous } = messageEvent(message);
+  const now = { ...previous, text, edited: { user: previous.user, ts: editTs } };
+  return {
+    type: 'message',
+    subtype: 'message_changed',
+    hidden: true,
+    channel: message.channel,
+    channel_type: message.channelType ?? 'channel',
+    message: now,
+    previous_message: previous,
+    ts: editTs,
+    event_ts: editTs,
+  };
+}
+
 /** The `app_mention` event Slack sends alongside the `message` event of a mention. */
 export function appMentionEvent(message: UserMessage & { ts: string }): Record<string, unknown> {
   const event: Record<string, unknown> = {

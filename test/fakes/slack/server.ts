@@ -1,7 +1,7 @@
 import { createHmac } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { appMentionEvent, eventCallback, messageEvent, type UserMessage, world } from './payloads.js';
+import { appMentionEvent, eventCallback, messageChangedEvent, messageEvent, type UserMessage, world } from './payloads.js';
 import { FakeSocketMode, type FakeSocketModeOptions, type SentEnvelope } from './socket.js';
 
 export { world } from './payloads.js';
@@ -128,6 +128,14 @@ export class FakeSlack {
     const envelopes = this.eventsOf({ ...message, ts }).map((event) => this.socket.deliver(eventCallback(event, this.nextEventId()), ''));
     for (const envelope of envelopes) envelope.eventId = String(envelope.payload.event_id);
     return { ts, envelopes };
+  }
+
+  /** A user edits a message delivered earlier (`message`, as first sent) to `text`: Slack's message_changed. */
+  editUserMessage(message: UserMessage & { ts: string }, text: string): DeliveredMessage {
+    const editTs = this.nextTs();
+    const envelope = this.socket.deliver(eventCallback(messageChangedEvent(message, text, editTs), this.nextEventId()), '');
+    envelope.eventId = String(envelope.payload.event_id);
+    return { ts: editTs, envelopes: [envelope] };
   }
 
   /** The events Slack sends for a user message. */

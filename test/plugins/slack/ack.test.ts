@@ -46,6 +46,7 @@ async function start() {
     channels: ['*'],
     requireMention: true,
     allowBots: false,
+    editedMessages: false,
     replyInThread: true,
     workingReaction: 'eyes',
     resolveUserNames: true,

@@ -209,6 +209,28 @@ describe('slack channel end to end (Socket Mode)', () => {
     expect(fake.reactionCalls[1]).toEqual({ method: 'remove', channel: world.channels.general, timestamp: ts, name: 'eyes' });
   });
 
+  it('answers an edited message only with editedMessages, in the same thread, and acks the edit either way', async () => {
+    for (const editedMessages of [false, true]) {
+      const { fake: slack } = await start({ editedMessages });
+      const original = { channel: world.channels.general, text: mention('tpyo'), mention: true };
+      const { ts } = slack.userMessage(original);
+      await waitFor(() => slack.posted.length === 1, 'reply to the original');
+      const edit = slack.editUserMessage({ ...original, ts }, mention('typo fixed'));
+      await waitFor(() => edit.envelopes.every((e) => slack.socket.acked(e.envelopeId)), 'edit acknowledged');
+      if (editedMessages) {
+        await waitFor(() => slack.posted.length === 2, 'reply to the edit');
+        expect(slack.posted[1]).toMatchObject({ channel: world.channels.general, threadTs: ts, text: 'echo: typo fixed' });
+      } else {
+        await new Promise((resolve) => setTimeout(resolve, 300));
+        expect(slack.posted).toHaveLength(1);
+      }
+      await daemon!.stop();
+      daemon = undefined;
+      await slack.close();
+      fake = undefined;
+    }
+  });
+
   it('reconnects when Slack asks for a refresh and keeps answering', async () => {
     const { fake } = await start();
     fake.socket.requestRefresh();

@@ -5,7 +5,7 @@ import { messageViewOf, parseInboundId, stripLeadingMention, toInbound } from '.
 import type { EmitResult } from '../../../src/plugins/api.js';
 
 const bot = { userId: 'U0BOT', botId: 'B0BOT' };
-const open: AccessPolicy = { allowFrom: ['*'], channels: ['*'], requireMention: true, allowBots: false };
+const open: AccessPolicy = { allowFrom: ['*'], channels: ['*'], requireMention: true, allowBots: false, editedMessages: false };
 
 const view = (event: Record<string, unknown>) => {
   const parsed = messageViewOf({ type: 'message', channel: 'C1', channel_type: 'channel', user: 'U1', text: 'hi', ts: '1.000100', ...event });
@@ -13,7 +13,36 @@ const view = (event: Record<string, unknown>) => {
   return parsed;
 };
 
+/** A `message_changed` event: `text` now, `before` the text it had. */
+const edit = (text: string, before: string, extra: Record<string, unknown> = {}) =>
+  messageViewOf({
+    type: 'message',
+    subtype: 'message_changed',
+    channel: 'C1',
+    channel_type: 'channel',
+    hidden: true,
+    ts: '2.000200',
+    event_ts: '2.000200',
+    message: { type: 'message', user: 'U1', text, ts: '1.000100', edited: { user: 'U1', ts: '2.000200' }, ...extra },
+    previous_message: { type: 'message', user: 'U1', text: before, ts: '1.000100' },
+  })!;
+
 describe('normalize', () => {
+  it('takes an edit only with editedMessages, only when its text changed, under an id of its own', () => {
+    const changed = edit('<@U0BOT> fixed text', '<@U0BOT> fixd text', { thread_ts: '0.5' });
+    expect(decideAccess(changed, bot, open)).toBe('subtype');
+    const withEdits = { ...open, editedMessages: true };
+    expect(decideAccess(changed, bot, withEdits)).toBe('accept');
+    // Slack also sends message_changed when it unfurls a link: same text, not an edit by the user.
+    expect(decideAccess(edit('<@U0BOT> see https://x.io', '<@U0BOT> see https://x.io'), bot, withEdits)).toBe('subtype');
+    const inbound = toInbound(changed, bot.userId, 'slack', { replyInThread: true });
+    expect(inbound.id).toBe('C1:1.000100:edit:2.000200');
+    expect(inbound.text).toBe('fixed text');
+    expect(inbound.chat).toEqual({ id: 'C1', type: 'group', threadId: '0.5' });
+    // The reaction goes on the edited message itself.
+    expect(parseInboundId(inbound.id)).toEqual({ channel: 'C1', ts: '1.000100' });
+  });
+
   it('maps a channel mention to an inbound with the mention stripped and a thread under it', () => {
     const inbound = toInbound(view({ text: '<@U0BOT> /stop' }), bot.userId, 'slack', { replyInThread: true, now: 5 });
     expect(inbound).toEqual({
@@ -91,7 +120,7 @@ describe('access', () => {
     const other = view({ user: undefined, bot_id: 'B9', subtype: 'bot_message', text: '<@U0BOT> hi' });
     expect(decideAccess(other, bot, open)).toBe('bot');
     expect(decideAccess(other, bot, { ...open, allowBots: true })).toBe('accept');
-    expect(decideAccess(view({ subtype: 'message_changed', text: '<@U0BOT>' }), bot, open)).toBe('subtype');
+    expect(decideAccess(edit('<@U0BOT> b', '<@U0BOT> a'), bot, open)).toBe('subtype');
     expect(decideAccess(view({ subtype: 'message_deleted' }), bot, open)).toBe('subtype');
   });
 
