@@ -1,10 +1,11 @@
+import { spawnSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { version } from '../../src/version.js';
 import { LoopbackPlatform } from '../fakes/loopback.js';
-import { runCli, tempDir, writeConfig } from '../support/cli.js';
+import { cliPath, runCli, tempDir, writeConfig } from '../support/cli.js';
 import { waitFor } from '../support/wait.js';
 
 const loopback = fileURLToPath(new URL('../fixtures/loopback-channel/index.mjs', import.meta.url));
@@ -33,6 +34,12 @@ describe('switchboard CLI (real process)', () => {
     const cli = runCli(['--version']);
     expect((await cli.exited).code).toBe(0);
     expect(cli.output().trim()).toBe(version);
+  });
+
+  it('the bin runs as an executable (what `npx switchboard` starts): shebang and mode set by the build', () => {
+    const direct = spawnSync(cliPath, ['--version'], { encoding: 'utf8' });
+    expect(direct.error).toBeUndefined();
+    expect(direct.stdout.trim()).toBe(version);
   });
 
   it('config check: exit 0 on a valid config, 1 with one line naming the key and file otherwise', async () => {
