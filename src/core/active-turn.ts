@@ -45,6 +45,10 @@ export class ActiveTurn implements Turn, RunningTurn {
   replayedRound: boolean;
   ended = false;
   abortReason: AbortReason | undefined;
+  /** The turn-timeout list (see TurnTimeouts): its deadline (0 when not listed) and neighbours. */
+  deadline = 0;
+  timeoutPrev: ActiveTurn | undefined;
+  timeoutNext: ActiveTurn | undefined;
   /** Set by the runner: ends the turn without waiting for its agent (one that ignores its abort). */
   abandon: (() => void) | undefined;
   private controller: AbortController | undefined;
