@@ -27,7 +27,12 @@ export function createMemoryStore(): Store {
   // Only unfinished messages are kept. Every accepted (channel, platform id) stays known, so a
   // redelivery is recognised until pruned: per channel, id -> 0 while open, else when it finished.
   // (Nested maps: a concatenated key would be a new string to hash on every lookup.)
-  const messages = new Map<number, MessageRecord>();
+  // Unfinished messages by seq: seqs are consecutive, so an array from `base` (finished slots are
+  // emptied and the finished head is dropped now and then) instead of a Map to grow and hash.
+  let open: Array<MessageRecord | undefined> = [];
+  let base = 1;
+  let head = 0;
+  const recordOf = (s: number) => open[s - base];
   const known = new Map<string, Map<string, number>>();
   const outboxRows = new Map<number, OutboxRow & { updatedAt: number }>();
   const outboxKeys = new Map<string, number>();
@@ -37,12 +42,19 @@ export function createMemoryStore(): Store {
     const finished = state !== 'queued' && state !== 'running';
     const now = finished ? Date.now() : 0;
     for (const s of seqs) {
-      const record = messages.get(s);
+      const record = recordOf(s);
       if (!record) continue;
       if (finished) {
-        messages.delete(s);
+        open[s - base] = undefined;
         known.get(record.inbound.channel)!.set(record.inbound.id, now);
       } else record.state = state;
+    }
+    if (!finished) return;
+    while (head < open.length && open[head] === undefined) head++;
+    if (head > 1024 && head * 2 > open.length) {
+      open = open.slice(head);
+      base += head;
+      head = 0;
     }
   };
 
@@ -53,15 +65,17 @@ export function createMemoryStore(): Store {
       if (ids.has(inbound.id)) return null;
       ids.set(inbound.id, 0);
       const record: MessageRecord = { seq: ++seq, sessionKey, inbound, state: 'queued' };
-      messages.set(record.seq, record);
+      open[seq - base] = record;
       return record;
     },
     async barrier() {},
     async unfinished() {
-      const open: JournaledMessage[] = [];
-      for (const record of messages.values())
-        open.push({ seq: record.seq, sessionKey: record.sessionKey, inbound: record.inbound });
-      return open;
+      const unfinished: JournaledMessage[] = [];
+      for (let i = head; i < open.length; i++) {
+        const record = open[i];
+        if (record) unfinished.push({ seq: record.seq, sessionKey: record.sessionKey, inbound: record.inbound });
+      }
+      return unfinished;
     },
     async markRunning(seqs) {
       setState(seqs, 'running');
