@@ -1,9 +1,9 @@
 #!/usr/bin/env node
-import { checkRunnable } from './config/runnable.js';
 import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { Command, type OptionValues } from 'commander';
 import { type LoadedConfig, loadConfig } from './config/load.js';
+import { checkRunnable } from './config/runnable.js';
 import { setPath } from './config/schema-tree.js';
 import type { Tree } from './config/sources.js';
 import { ConfigError } from './core/errors.js';

@@ -1,10 +1,10 @@
-import { checkRunnable } from './config/runnable.js';
 import type { Logger } from 'pino';
 import { collectDefaultMetrics, Registry } from 'prom-client';
 import { type CoreMetrics, createCoreMetrics } from './admin/metrics.js';
 import { startAdminServer } from './admin/server.js';
 import type { DaemonStatus, RecentError } from './admin/status.js';
 import { statusPage } from './admin/status-page.js';
+import { checkRunnable } from './config/runnable.js';
 import { Gateway, type GatewaySettings } from './core/gateway.js';
 import type { SessionScope } from './core/session-key.js';
 import type { AgentInstance, AnyPluginDefinition, PluginInstance } from './plugins/api.js';
@@ -215,25 +215,22 @@ async function waitUntil(condition: () => boolean, timeoutMs: number): Promise<b
 }
 
 /**
- * Settings a SIGHUP does not apply (it applies plugins, `gateway.agent` and
+ * Settings a SIGHUP does not apply (it applies `plugins`, `gateway.agent` and
  * `gateway.maxParallelTurns`): the changed ones are named in a warning, so a reload never silently
  * keeps the old value.
  */
 function keysNeedingRestart(running: DaemonConfig, next: DaemonConfig): string[] {
+  const applied = new Set(['plugins', 'gateway.agent', 'gateway.maxParallelTurns']);
+  // Every section the config has (`log` too, which the daemon itself does not read).
+  const before = running as unknown as Record<string, Record<string, unknown>>;
+  const after = next as unknown as Record<string, Record<string, unknown>>;
   const changed: string[] = [];
-  const compare = (prefix: string, a: object, b: object) => {
-    for (const key of new Set([...Object.keys(a), ...Object.keys(b)])) {
-      if (prefix === 'gateway' && (key === 'maxParallelTurns' || key === 'agent')) continue;
-      const before = (a as Record<string, unknown>)[key];
-      const after = (b as Record<string, unknown>)[key];
-      if (JSON.stringify(before) !== JSON.stringify(after)) changed.push(`${prefix}.${key}`);
+  for (const section of Object.keys(after)) {
+    if (applied.has(section)) continue;
+    for (const key of new Set([...Object.keys(before[section] ?? {}), ...Object.keys(after[section] ?? {})])) {
+      const path = `${section}.${key}`;
+      if (!applied.has(path) && JSON.stringify(before[section]?.[key]) !== JSON.stringify(after[section]?.[key])) changed.push(path);
     }
-  };
-  compare('gateway', running.gateway, next.gateway);
-  compare('admin', running.admin, next.admin);
-  compare('store', running.store, next.store);
-  const runningLog = (running as { log?: object }).log;
-  const nextLog = (next as { log?: object }).log;
-  if (runningLog && nextLog) compare('log', runningLog, nextLog);
+  }
   return changed;
 }

@@ -33,16 +33,16 @@ const redactPaths = [
   '*.headers.authorization',
 ];
 
-/**
- * The daemon's logger: JSON lines, or human-readable on a TTY (`format: auto`). Credentials are
- * removed twice: by key (pino's redact) and by value (every configured secret is replaced in the
- * written line, wherever a library put it: a URL, an error message).
- */
 /** pino-pretty, loaded only when used: a daemon logging JSON (under systemd) starts ~40 ms sooner. */
 function loadPretty(): typeof PinoPretty {
   return createRequire(import.meta.url)('pino-pretty') as typeof PinoPretty;
 }
 
+/**
+ * The daemon's logger: JSON lines, or human-readable on a TTY (`format: auto`). Credentials are
+ * removed twice: by key (pino's redact) and by value (every configured secret is replaced in the
+ * written line, wherever a library put it: a URL, an error message).
+ */
 export function createLogger(options: LogOptions): Logger {
   const destination = options.destination ?? process.stdout;
   const usePretty = options.format === 'pretty' || (options.format === 'auto' && process.stdout.isTTY === true);

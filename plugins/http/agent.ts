@@ -1,6 +1,7 @@
 import { createHmac } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { backoffMs } from '../../src/core/backoff.js';
+import { parseRetryAfter } from '../../src/core/retry-after.js';
 import type { Turn } from '../../src/core/turn.js';
 import type { AgentInstance, PluginContext } from '../../src/plugins/api.js';
 import { BadOutputError, chunksOf, deliver, lines, parseReplies, turnPayload } from './payload.js';
@@ -55,7 +56,7 @@ export function createHttpAgent(context: PluginContext<HttpAgentConfig>): AgentI
         });
         if (response.ok || !retryableStatuses.has(response.status) || attempt > retries) return response;
         await response.body?.cancel();
-        waitMs = retryAfterMs(response.headers.get('retry-after')) ?? backoffMs(attempt);
+        waitMs = parseRetryAfter(response.headers.get('retry-after')) ?? backoffMs(attempt);
         if (waitMs > maxRetryAfterMs) throw new Error(`webhook answered HTTP ${response.status}, retry after ${waitMs} ms`);
         context.log.warn({ turnId: turn.id, status: response.status, attempt, waitMs }, 'http agent: webhook refused the turn; retrying');
       } catch (error) {
@@ -97,15 +98,6 @@ export function createHttpAgent(context: PluginContext<HttpAgentConfig>): AgentI
   }
 
   return { kind: 'agent', run };
-}
-
-/** Retry-After as seconds or an HTTP date, in ms; undefined when absent or unreadable. */
-function retryAfterMs(header: string | null): number | undefined {
-  if (header === null || header.trim() === '') return undefined;
-  const seconds = Number(header);
-  if (Number.isFinite(seconds)) return Math.max(0, seconds * 1000);
-  const at = Date.parse(header);
-  return Number.isNaN(at) ? undefined : Math.max(0, at - Date.now());
 }
 
 /** fetch's network error code (undici puts it on `cause`). */

@@ -1,6 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import OpenAI from 'openai';
 import { TransientError } from '../../src/core/errors.js';
+import { parseRetryAfter } from '../../src/core/retry-after.js';
 
 /** Retry settings of the model calls. */
 export interface RetryPolicy {
@@ -35,12 +36,7 @@ export function retryAfterMs(error: unknown): number | undefined {
   if (!(error instanceof OpenAI.APIError) || !error.headers) return undefined;
   const ms = Number.parseFloat(error.headers.get('retry-after-ms') ?? '');
   if (Number.isFinite(ms) && ms >= 0) return ms;
-  const header = error.headers.get('retry-after');
-  if (!header) return undefined;
-  const seconds = Number.parseFloat(header);
-  if (Number.isFinite(seconds) && seconds >= 0) return seconds * 1000;
-  const date = Date.parse(header);
-  return Number.isNaN(date) ? undefined : Math.max(0, date - Date.now());
+  return parseRetryAfter(error.headers.get('retry-after'));
 }
 
 /**

@@ -203,4 +203,3 @@ export async function loadConfig(options: LoadOptions): Promise<LoadedConfig> {
     redacted: () => JSON.parse(config.toString()) as Record<string, unknown>,
   };
 }
-

@@ -8,8 +8,8 @@ import type {
   Outbox,
   OutboxEntry,
   OutboxRow,
-  Store,
   RoundSend,
+  Store,
 } from './types.js';
 
 interface MessageRecord extends JournaledMessage {
@@ -28,7 +28,9 @@ export function createMemoryStore(): Store {
   // redelivery is recognised until pruned: per channel, id -> 0 while open, else when it finished.
   // (Nested maps: a concatenated key would be a new string to hash on every lookup.)
   // Unfinished messages by seq: seqs are consecutive, so an array from `base` (finished slots are
-  // emptied and the finished head is dropped now and then) instead of a Map to grow and hash.
+  // emptied and the finished head is dropped now and then) instead of a Map to grow and hash. An
+  // old message still open (a long queue, a long turn) holds the slots after it, 8 bytes each, until
+  // it is finished.
   let open: Array<MessageRecord | undefined> = [];
   let base = 1;
   let head = 0;

@@ -1,5 +1,5 @@
-import { checkOutboxKeys } from '../outbox-key.js';
 import type { Target } from '../../core/types.js';
+import { checkOutboxKeys } from '../outbox-key.js';
 import type {
   History,
   HistoryEntry,
@@ -9,8 +9,8 @@ import type {
   OutboxEntry,
   OutboxRow,
   OutboxState,
-  Store,
   RoundSend,
+  Store,
 } from '../types.js';
 import { openDatabase } from './database.js';
 import { WriteBatch } from './write-batch.js';
