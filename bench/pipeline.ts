@@ -79,10 +79,10 @@ async function schedulerOnly(messages: number): Promise<number> {
   const scheduler = new Scheduler(
     { queueMode: 'queue', maxParallelTurns: limit, maxQueuedPerSession: Math.ceil(messages / sessions) + 1, sessionIdleMs: 300_000, acceptsSteering: false },
     {
-      startTurn: (queued, done) => {
+      startTurn: (queued, owner) => {
         void Promise.resolve().then(() => {
           ended += queued.length;
-          done([]);
+          owner.turnEnded([]);
           if (ended === messages) finish();
         });
         return { id: 't', startedAt: 0, steeringBacklog: 0, steer: () => false, abort: () => undefined };

@@ -134,8 +134,6 @@ export async function startDaemon(input: DaemonInput, options: { logger: Logger 
       })
     : undefined;
 
-  const gauges = setInterval(() => running.updateGauges(), 1000);
-  gauges.unref();
   const prune = () => {
     const olderThan = Date.now() - config.store.retentionDays * 86_400_000;
     store.prune(olderThan).catch((error: unknown) => log.warn({ err: error }, 'store pruning failed'));
@@ -160,7 +158,6 @@ export async function startDaemon(input: DaemonInput, options: { logger: Logger 
     if (!(await running.dispatcher.flush(Math.min(5000, Math.max(grace, 500))))) {
       log.warn({ pending: running.dispatcher.pendingCount }, 'unsent replies stay in the outbox for the next start');
     }
-    clearInterval(gauges);
     clearInterval(pruneTimer);
     await host.stop('channel');
     await host.stop('agent');

@@ -1,7 +1,16 @@
 import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
 
+/** Where the gauges that are read at scrape time come from (the scheduler). */
+export interface GaugeSource {
+  turnsRunning(): number;
+  sessionsLive(): number;
+  sessionQueueDepth(): number;
+}
+
 /** The core's metrics (issue names, DESIGN.md words). One set per daemon registry. */
 export interface CoreMetrics {
+  /** The gauges `turnsRunning`, `sessionsLive` and `sessionQueueDepth` are read from `source` when scraped. */
+  readGaugesFrom(source: GaugeSource): void;
   inboundMessages: Counter<'channel'>;
   turnsRunning: Gauge;
   turnDuration: Histogram<'outcome'>;
@@ -22,14 +31,27 @@ export interface CoreMetrics {
 /** Registers the core metrics on `registry`. */
 export function createCoreMetrics(registry: Registry): CoreMetrics {
   const registers = [registry];
+  let source: GaugeSource | undefined;
+  const read = (name: keyof GaugeSource) =>
+    function collect(this: Gauge) {
+      if (source) this.set(source[name]());
+    };
   return {
+    readGaugesFrom: (gauges) => {
+      source = gauges;
+    },
     inboundMessages: new Counter({
       name: 'switchboard_inbound_messages_total',
       help: 'Inbound messages accepted, by channel',
       labelNames: ['channel'],
       registers,
     }),
-    turnsRunning: new Gauge({ name: 'switchboard_turns_running', help: 'Turns running now', registers }),
+    turnsRunning: new Gauge({
+      name: 'switchboard_turns_running',
+      help: 'Turns running now',
+      registers,
+      collect: read('turnsRunning'),
+    }),
     turnDuration: new Histogram({
       name: 'switchboard_turn_duration_seconds',
       help: 'Turn duration, by outcome',
@@ -41,8 +63,14 @@ export function createCoreMetrics(registry: Registry): CoreMetrics {
       name: 'switchboard_session_queue_depth',
       help: 'Messages waiting in session queues (all sessions)',
       registers,
+      collect: read('sessionQueueDepth'),
     }),
-    sessionsLive: new Gauge({ name: 'switchboard_sessions_live', help: 'Sessions with a live group', registers }),
+    sessionsLive: new Gauge({
+      name: 'switchboard_sessions_live',
+      help: 'Sessions with a live group',
+      registers,
+      collect: read('sessionsLive'),
+    }),
     repliesSent: new Counter({
       name: 'switchboard_replies_sent_total',
       help: 'Message parts delivered to a platform, by channel',

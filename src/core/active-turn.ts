@@ -1,7 +1,7 @@
 import type { Logger } from 'pino';
 import { type AbortReason, TurnAbortedError } from './errors.js';
 import { RoundRecord } from './round.js';
-import type { QueuedMessage, RunningTurn } from './session.js';
+import type { QueuedMessage, RunningTurn, TurnOwner } from './session.js';
 import type { SendOutcome, Turn } from './turn.js';
 import { type Inbound, originOf, type Target } from './types.js';
 
@@ -15,6 +15,8 @@ export interface TurnServices {
   aborted(turn: ActiveTurn): void;
 }
 
+const none: readonly QueuedMessage[] = [];
+
 let processTag = Math.floor(Math.random() * 0xffffff).toString(16);
 let counter = 0;
 
@@ -25,32 +27,32 @@ export function setTurnIdTag(tag: string): void {
 
 /**
  * One running turn: the {@link Turn} its agent sees and the {@link RunningTurn} its session holds.
- * A class with methods (not a bag of closures) and a lazily created AbortController: a turn costs a
- * few allocations, which matters at hundreds of thousands of turns per second.
+ * A class with methods (not a bag of closures), with its id, origin, round key, AbortController and
+ * logger made when first asked for: a turn costs a few allocations, which matters at hundreds of
+ * thousands of turns per second.
  */
 export class ActiveTurn implements Turn, RunningTurn {
-  readonly id = `t-${processTag}-${(++counter).toString(36)}`;
   readonly sessionKey: string;
-  readonly origin: Target;
   readonly messages: readonly Inbound[];
   readonly startedAt = Date.now();
   /** Journal seqs of every message this turn answers (grows when steering input is taken). */
   readonly seqs: number[];
-  /** Stable across a replay: `sessionKey#firstSeq`. */
-  readonly roundKeyBase: string;
-  /** Platform id of the last message that triggered the turn. */
-  readonly triggerId: string;
   round = 0;
   /** The current round needs its record rebuilt from the outbox (first round of a replayed turn). */
   replayedRound: boolean;
   ended = false;
+  /** The runner is ending the turn (its agent settled, or it was abandoned). */
+  ending = false;
   abortReason: AbortReason | undefined;
+  /** Ends the working indicator (set by the runner when the channel has one). */
+  indicator: AbortController | undefined;
   /** The turn-timeout list (see TurnTimeouts): its deadline (0 when not listed) and neighbours. */
   deadline = 0;
   timeoutPrev: ActiveTurn | undefined;
   timeoutNext: ActiveTurn | undefined;
-  /** Set by the runner: ends the turn without waiting for its agent (one that ignores its abort). */
-  abandon: (() => void) | undefined;
+  private readonly number = ++counter;
+  private idText: string | undefined;
+  private originTarget: Target | undefined;
   private controller: AbortController | undefined;
   private currentRecord: RoundRecord | undefined;
   private steering: QueuedMessage[] | undefined;
@@ -60,15 +62,36 @@ export class ActiveTurn implements Turn, RunningTurn {
   constructor(
     private readonly services: TurnServices,
     queued: readonly QueuedMessage[],
+    /** Told when the turn has ended (its session). */
+    readonly owner: TurnOwner,
   ) {
     const first = queued[0]!;
     this.sessionKey = first.sessionKey;
-    this.origin = originOf(first.inbound);
     this.messages = queued.map((message) => message.inbound);
     this.seqs = queued.map((message) => message.seq);
-    this.roundKeyBase = `${first.sessionKey}#${first.seq}`;
-    this.triggerId = this.messages[this.messages.length - 1]!.id;
     this.replayedRound = first.replayed;
+  }
+
+  /** Unique id, logged as `turnId`. */
+  get id(): string {
+    this.idText ??= `t-${processTag}-${this.number.toString(36)}`;
+    return this.idText;
+  }
+
+  /** Where the first message came from. */
+  get origin(): Target {
+    this.originTarget ??= originOf(this.messages[0]!);
+    return this.originTarget;
+  }
+
+  /** Platform id of the last message that triggered the turn. */
+  get triggerId(): string {
+    return this.messages[this.messages.length - 1]!.id;
+  }
+
+  /** Stable across a replay: `sessionKey#firstSeq`. */
+  get roundKeyBase(): string {
+    return `${this.sessionKey}#${this.seqs[0]}`;
   }
 
   get signal(): AbortSignal {
@@ -147,10 +170,10 @@ export class ActiveTurn implements Turn, RunningTurn {
   }
 
   /** Marks the turn ended; returns the steering input the agent never took. */
-  end(): QueuedMessage[] {
+  end(): readonly QueuedMessage[] {
     this.ended = true;
     this.wakeSteering();
-    const untaken = this.steering ?? [];
+    const untaken = this.steering ?? none;
     this.steering = undefined;
     return untaken;
   }

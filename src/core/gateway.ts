@@ -2,9 +2,10 @@ import type { Logger } from 'pino';
 import type { CoreMetrics } from '../admin/metrics.js';
 import type { BusySession } from '../admin/status.js';
 import type { AgentInstance, ChannelInstance, EmitResult } from '../plugins/api.js';
-import type { Store } from '../store/types.js';
+import type { JournaledMessage, Store } from '../store/types.js';
 import { parseControl } from './control.js';
 import { Dispatcher } from './dispatcher.js';
+import { journalQuietly } from './journal.js';
 import { type FinalReplyDedupe, RoundRecord } from './round.js';
 import { Router } from './router.js';
 import { Scheduler } from './scheduler.js';
@@ -40,6 +41,10 @@ export interface GatewayOptions {
   workingDelayOf?(channel: string): number | undefined;
   onError?(error: { message: string; sessionKey?: string; turnId?: string }): void;
 }
+
+const closedResult: EmitResult = Object.freeze({ status: 'closed' });
+const duplicateResult: EmitResult = Object.freeze({ status: 'duplicate' });
+const controlResult: EmitResult = Object.freeze({ status: 'control' });
 
 /** Replies to control commands. */
 export const controlReplies = {
@@ -100,11 +105,18 @@ export class Gateway {
         acceptsSteering: settings.queueMode === 'steer' && options.agent().acceptsSteering === true,
       },
       {
-        startTurn: (messages, done) => runner.start(messages, done),
+        startTurn: (messages, owner) => runner.start(messages, owner),
         refuse: (message) => this.refuse(message),
-        cancel: (messages) => this.journal(store.inbox.cancelQueued(messages.map((message) => message.seq))),
+        cancel: (messages) => journalQuietly(store.inbox.cancelQueued(messages.map((message) => message.seq)), log),
       },
     );
+    // Read when scraped: cheaper than keeping gauges up to date on every turn.
+    const scheduler = this.scheduler;
+    metrics.readGaugesFrom({
+      turnsRunning: () => scheduler.turnsRunning,
+      sessionsLive: () => scheduler.sessionsLive,
+      sessionQueueDepth: () => scheduler.queuedTotal,
+    });
   }
 
   /** Resends what the outbox still holds, then replays unfinished messages in per-session order. */
@@ -116,28 +128,49 @@ export class Gateway {
     return { replayed: unfinished.length, resent: pending.length };
   }
 
-  /** The channel entry point (PluginContext.emit). */
-  async emit(inbound: Inbound): Promise<EmitResult> {
-    if (this.closed) return { status: 'closed' };
-    const scope = this.options.sessionScopeOf(inbound.channel) ?? this.options.settings.sessionScope;
-    const sessionKey = sessionKeyOf(inbound, scope);
-    const command = parseControl(inbound.text);
-    if (command) {
-      // Messages emitted before it reach the session first: "/stop" stops what was sent before it.
-      await this.options.store.inbox.barrier();
-      await this.control(command, sessionKey, inbound);
-      return { status: 'control' };
+  /**
+   * The channel entry point (PluginContext.emit). When the store journals synchronously (memory),
+   * the message reaches its session before `emit` returns; with SQLite, once its write is durable.
+   */
+  emit(inbound: Inbound): Promise<EmitResult> {
+    if (this.closed) return Promise.resolve(closedResult);
+    try {
+      const scope = this.options.sessionScopeOf(inbound.channel) ?? this.options.settings.sessionScope;
+      const sessionKey = sessionKeyOf(inbound, scope);
+      const command = parseControl(inbound.text);
+      if (command) return this.controlAfterEarlierAccepts(command, sessionKey, inbound);
+      const journaled = this.options.store.inbox.accept(inbound, sessionKey);
+      if (journaled instanceof Promise) return journaled.then((message) => this.accepted(inbound, sessionKey, message));
+      return Promise.resolve(this.accepted(inbound, sessionKey, journaled));
+    } catch (error) {
+      return Promise.reject(error);
     }
-    const journaled = await this.options.store.inbox.accept(inbound, sessionKey);
+  }
+
+  private accepted(inbound: Inbound, sessionKey: string, journaled: JournaledMessage | null): EmitResult {
     if (!journaled) {
       this.options.metrics.duplicatesIgnored.inc({ channel: inbound.channel });
-      return { status: 'duplicate' };
+      return duplicateResult;
     }
     this.inboundCounter(inbound.channel).inc();
     this.countArrival();
     // A message journaled while we were closing stays queued in the journal for the next start.
     if (!this.closed) this.scheduler.push({ seq: journaled.seq, sessionKey, inbound, replayed: false });
     return { status: 'accepted', seq: journaled.seq };
+  }
+
+  /**
+   * Messages emitted before a control command reach the session first: "/stop" stops what was sent
+   * before it. With a synchronous store, at once: a turn started in the same tick is stopped before
+   * its agent runs.
+   */
+  private controlAfterEarlierAccepts(command: 'stop' | 'new', sessionKey: string, inbound: Inbound): Promise<EmitResult> {
+    const earlier = this.options.store.inbox.barrier();
+    const controlled =
+      earlier instanceof Promise
+        ? earlier.then(() => this.control(command, sessionKey, inbound))
+        : this.control(command, sessionKey, inbound);
+    return controlled.then(() => controlResult);
   }
 
   /** Stops taking input (shutdown); `emit` answers `closed` from now on. */
@@ -166,12 +199,6 @@ export class Gateway {
   messagesPerSecond(): number {
     this.countArrival(0);
     return this.arrivals.reduce((sum, count) => sum + count, 0) / 60;
-  }
-
-  /** Refreshes the gauges that are cheaper to read than to maintain on the hot path. */
-  updateGauges(): void {
-    this.options.metrics.sessionsLive.set(this.scheduler.sessionsLive);
-    this.options.metrics.sessionQueueDepth.set(this.scheduler.queuedTotal);
   }
 
   /** Sends a gateway notice (not part of an agent round) to a chat, through the outbox. */
@@ -209,11 +236,6 @@ export class Gateway {
     void this.notify(origin, text, key);
   }
 
-  /** A journal update nobody awaits: a failure (the store closed at shutdown) is logged, not thrown. */
-  private journal(update: Promise<void>): void {
-    update.catch((error: unknown) => this.options.log.warn({ err: error }, 'journal update failed'));
-  }
-
   private refuse(message: QueuedMessage): void {
     const { inbound } = message;
     this.options.metrics.refusedBusy.inc({ channel: inbound.channel });
@@ -221,7 +243,7 @@ export class Gateway {
       { channel: inbound.channel, sessionKey: message.sessionKey },
       'session backlog full: refused',
     );
-    this.journal(this.options.store.inbox.finish([message.seq], 'refused'));
+    journalQuietly(this.options.store.inbox.finish([message.seq], 'refused'), this.options.log);
     void this.notify(originOf(inbound), this.options.settings.busyReply, `busy:${inbound.channel}:${inbound.id}`);
   }
 

@@ -5,11 +5,17 @@
  * subscriptions with `indexOf` + `splice`, so a burst costs quadratic time; and
  * `mergeMap(group => group.pipe(concatMap(run)), N)` limits GROUPS, starving session N+1 forever.
  * Here each session holds at most one request at a time (its next turn), so FIFO over requests is
- * round-robin over sessions with work. The queue is a ring buffer: O(1) per request and grant.
+ * round-robin over sessions with work. The queue is a ring buffer: O(1) per request and grant, and
+ * it holds the grantees themselves (no closure per request).
  */
+/** Who waits for a slot: a session. */
+export interface SlotGrantee {
+  slotGranted(): void;
+}
+
 export class TurnLimiter {
   private running = 0;
-  private queue: Array<(() => void) | undefined> = new Array(1024);
+  private queue: Array<SlotGrantee | undefined> = new Array(1024);
   private head = 0;
   private size = 0;
 
@@ -27,15 +33,15 @@ export class TurnLimiter {
     return this.size;
   }
 
-  /** Calls `grant` when a slot is free (synchronously if one is free now). The grantee must `release()` once. */
-  request(grant: () => void): void {
+  /** Calls `grantee.slotGranted()` when a slot is free (synchronously if one is free now). The grantee must `release()` once. */
+  request(grantee: SlotGrantee): void {
     if (this.running < this.limit && this.size === 0) {
       this.running++;
-      grant();
+      grantee.slotGranted();
       return;
     }
     if (this.size === this.queue.length) this.grow();
-    this.queue[(this.head + this.size) & (this.queue.length - 1)] = grant;
+    this.queue[(this.head + this.size) & (this.queue.length - 1)] = grantee;
     this.size++;
   }
 
@@ -53,17 +59,17 @@ export class TurnLimiter {
 
   private drain(): void {
     while (this.running < this.limit && this.size > 0) {
-      const grant = this.queue[this.head]!;
+      const grantee = this.queue[this.head]!;
       this.queue[this.head] = undefined;
       this.head = (this.head + 1) & (this.queue.length - 1);
       this.size--;
       this.running++;
-      grant();
+      grantee.slotGranted();
     }
   }
 
   private grow(): void {
-    const next: Array<(() => void) | undefined> = new Array(this.queue.length * 2);
+    const next: Array<SlotGrantee | undefined> = new Array(this.queue.length * 2);
     for (let i = 0; i < this.size; i++) next[i] = this.queue[(this.head + i) & (this.queue.length - 1)];
     this.queue = next;
     this.head = 0;

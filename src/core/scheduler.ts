@@ -11,6 +11,7 @@ import {
   Session,
   type SessionEffects,
   type StopOutcome,
+  type TurnOwner,
 } from './session.js';
 
 /** Settings of the scheduler (from `gateway.*`). */
@@ -26,7 +27,8 @@ export interface SchedulerOptions {
 
 /** What the scheduler needs from the turn runner and the router. */
 export interface SchedulerHandlers {
-  startTurn(messages: QueuedMessage[], done: (untaken: readonly QueuedMessage[]) => void): RunningTurn;
+  /** Starts a turn; it tells `owner.turnEnded` when it ends. */
+  startTurn(messages: QueuedMessage[], owner: TurnOwner): RunningTurn;
   refuse(message: QueuedMessage): void;
   cancel(messages: QueuedMessage[]): void;
 }
@@ -57,9 +59,9 @@ export class Scheduler {
     this.idleTracker = new IdleTracker(options.sessionIdleMs, options.now);
     const limiter = this.limiter;
     this.effects = {
-      requestSlot: (session) => limiter.request(() => session.slotGranted()),
+      requestSlot: (session) => limiter.request(session),
       releaseSlot: () => limiter.release(),
-      startTurn: (session, messages) => handlers.startTurn(messages, (untaken) => session.turnEnded(untaken)),
+      startTurn: (session, messages) => handlers.startTurn(messages, session),
       refuse: (message) => handlers.refuse(message),
       cancel: (messages) => handlers.cancel(messages),
       idle: (session) => this.idleTracker.markIdle(session),

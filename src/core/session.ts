@@ -24,6 +24,11 @@ export interface RunningTurn {
   abort(reason: AbortReason): void;
 }
 
+/** Who is told when a turn ends: `untaken` are steering messages its agent never took. */
+export interface TurnOwner {
+  turnEnded(untaken?: readonly QueuedMessage[]): void;
+}
+
 /** What a session asks of the world. The scheduler carries these out; tests record them. */
 export interface SessionEffects {
   /** Ask the global limiter for a slot; call `session.slotGranted()` when granted. */
@@ -51,7 +56,7 @@ export interface StopOutcome {
  * Never more than one turn at once (invariant 1) holds because `running` is the only slot a session
  * has, and a turn is started only from `slotGranted` when `running` is empty.
  */
-export class Session {
+export class Session implements TurnOwner {
   private readonly queue: QueuedMessage[] = [];
   private running: RunningTurn | undefined;
   private waiting = false;

@@ -1,10 +1,11 @@
 import type { Logger } from 'pino';
 import type { CoreMetrics } from '../admin/metrics.js';
 import type { AgentInstance, ChannelInstance } from '../plugins/api.js';
-import type { Inbox, Outbox } from '../store/types.js';
+import type { Inbox, MaybePromise, Outbox } from '../store/types.js';
 import { ActiveTurn, type TurnServices } from './active-turn.js';
 import type { Router } from './router.js';
-import type { QueuedMessage, RunningTurn } from './session.js';
+import { journalQuietly } from './journal.js';
+import type { QueuedMessage, RunningTurn, TurnOwner } from './session.js';
 import { TurnTimeouts } from './timeouts.js';
 import type { SendOutcome } from './turn.js';
 import type { Target } from './types.js';
@@ -48,6 +49,9 @@ export class TurnRunner implements TurnServices {
     { observe(v: number): void }
   >;
 
+  /** Turns started in this tick whose agents have not been called yet. */
+  private starting: ActiveTurn[] = [];
+
   /** Turn start/end lines are debug-level: checked once, not per turn (a child logger per turn costs). */
   private readonly debug: boolean;
 
@@ -66,30 +70,17 @@ export class TurnRunner implements TurnServices {
     };
   }
 
-  start(messages: QueuedMessage[], done: (untaken: readonly QueuedMessage[]) => void): RunningTurn {
-    const turn = new ActiveTurn(this, messages);
-    this.journal(this.options.inbox.markRunning(turn.seqs));
-    this.options.metrics.turnsRunning.inc();
+  start(messages: QueuedMessage[], owner: TurnOwner): RunningTurn {
+    const turn = new ActiveTurn(this, messages, owner);
+    journalQuietly(this.options.inbox.markRunning(turn.seqs), this.log);
     this.timeouts.add(turn);
-    const indicator = this.indicateWorking(turn);
+    turn.indicator = this.indicateWorking(turn);
     if (this.debug) turn.log.debug({ messages: turn.seqs.length }, 'turn started');
-    const agent = this.options.agent();
-    // Ends the turn once: when its agent settles, or when an aborted agent does not (abandon).
-    let ending = false;
-    const end = (error: unknown) => {
-      if (ending) return;
-      ending = true;
-      this.finish(turn, error, indicator, done).catch((failure: unknown) =>
-        this.log.error({ err: failure, turnId: turn.id }, 'could not record the end of a turn'),
-      );
-    };
-    turn.abandon = () => end(undefined);
-    Promise.resolve(turn)
-      .then((running) => (running.abortReason ? undefined : agent.run(running)))
-      .then(
-        () => end(undefined),
-        (error: unknown) => end(turn.abortReason ? undefined : (error ?? 'unknown error')),
-      );
+    // The agent runs on a later microtask, not inside the scheduler's call that started the turn:
+    // the session holds the turn before anything can end it. One microtask for all turns started
+    // in the same tick (no closure per turn).
+    this.starting.push(turn);
+    if (this.starting.length === 1) queueMicrotask(this.runStarting);
     return turn;
   }
 
@@ -102,7 +93,7 @@ export class TurnRunner implements TurnServices {
       if (turn.ended) return;
       turn.log.warn({ reason: turn.abortReason, graceMs: abortGraceMs }, 'agent did not stop when aborted; its turn is ended without it');
       this.options.metrics.turnsAbandoned.inc();
-      turn.abandon?.();
+      this.end(turn, undefined);
     }, abortGraceMs).unref();
   }
 
@@ -123,12 +114,48 @@ export class TurnRunner implements TurnServices {
   }
 
   took(messages: readonly QueuedMessage[]): void {
-    this.journal(this.options.inbox.markRunning(messages.map((message) => message.seq)));
+    journalQuietly(
+      this.options.inbox.markRunning(messages.map((message) => message.seq)),
+      this.log,
+    );
   }
 
-  /** A journal update nobody awaits: a failure (the store closed at shutdown) is logged, not thrown. */
-  private journal(update: Promise<void>): void {
-    update.catch((error: unknown) => this.log.warn({ err: error }, 'journal update failed'));
+  /** Runs the agents of the turns started since the last call. */
+  private readonly runStarting = () => {
+    const turns = this.starting;
+    this.starting = [];
+    const agent = this.options.agent();
+    for (const turn of turns) this.runAgent(turn, agent);
+  };
+
+  private runAgent(turn: ActiveTurn, agent: AgentInstance): void {
+    if (turn.abortReason) {
+      this.end(turn, undefined);
+      return;
+    }
+    let settled: Promise<void>;
+    try {
+      settled = Promise.resolve(agent.run(turn));
+    } catch (error) {
+      this.end(turn, error ?? 'unknown error');
+      return;
+    }
+    settled.then(
+      () => this.end(turn, undefined),
+      (error: unknown) => this.end(turn, turn.abortReason ? undefined : (error ?? 'unknown error')),
+    );
+  }
+
+  /** Ends a turn once: when its agent settles, or when an aborted agent does not (abandoned). */
+  private end(turn: ActiveTurn, error: unknown): void {
+    if (turn.ending) return;
+    turn.ending = true;
+    try {
+      this.finish(turn, error);
+    } catch (failure) {
+      this.log.error({ err: failure, turnId: turn.id }, 'could not record the end of a turn');
+      turn.owner.turnEnded();
+    }
   }
 
   /** A replayed round may have placed sends before the crash: its record is rebuilt from the outbox. */
@@ -139,17 +166,18 @@ export class TurnRunner implements TurnServices {
       turn.record.recordReplayed(sent.target, sent.replyText, sent.final);
   }
 
-  private async finish(
-    turn: ActiveTurn,
-    error: unknown,
-    indicator: AbortController | undefined,
-    done: (untaken: readonly QueuedMessage[]) => void,
-  ): Promise<void> {
+  /**
+   * Journals how the turn ended, then hands its session the steering input its agent never took.
+   * Synchronous when the store is (memory): no promise per turn. If the journal write fails, the
+   * session still goes on (the message stays `running` in the journal and is replayed at restart).
+   */
+  private finish(turn: ActiveTurn, error: unknown): void {
     const { inbox, metrics } = this.options;
     const untaken = turn.end();
     this.timeouts.delete(turn);
-    indicator?.abort();
+    turn.indicator?.abort();
     const reason = turn.abortReason;
+    let journaled: MaybePromise<void> = undefined;
     if (reason === 'shutdown') {
       // Left as running in the journal: replayed at the next start.
     } else if (reason) {
@@ -157,27 +185,47 @@ export class TurnRunner implements TurnServices {
       if (reason === 'timeout') {
         this.options.notify(turn.origin, notices.timeout(this.options.turnTimeoutMs), `${turn.roundKeyBase}#timeout`);
       }
-      await inbox.finish(turn.seqs, 'failed');
+      journaled = inbox.finish(turn.seqs, 'failed');
     } else if (error !== undefined) {
       const message = error instanceof Error ? error.message : String(error);
       turn.log.error({ err: error }, 'agent failed');
       metrics.turnErrors.inc();
       this.options.onError?.({ message, sessionKey: turn.sessionKey, turnId: turn.id });
       this.options.notify(turn.origin, notices.apology, `${turn.roundKeyBase}#apology`);
-      await inbox.finish(turn.seqs, 'failed');
+      journaled = inbox.finish(turn.seqs, 'failed');
     } else {
-      await inbox.finish(turn.seqs, 'done');
+      journaled = inbox.finish(turn.seqs, 'done');
     }
-    metrics.turnsRunning.dec();
-    if (this.debug) turn.log.debug({ outcome: reason ?? (error === undefined ? 'done' : 'error') }, 'turn ended');
-    this.durations[reason ?? (error === undefined ? 'done' : 'error')].observe((Date.now() - turn.startedAt) / 1000);
-    // After /stop the untaken steering input is dropped with the rest of the session's queue.
-    if (reason === 'stop' && untaken.length > 0) {
-      await inbox.cancelQueued(untaken.map((message) => message.seq));
-      done([]);
-    } else {
-      done(untaken);
+    const outcome = reason ?? (error === undefined ? 'done' : 'error');
+    if (this.debug) turn.log.debug({ outcome }, 'turn ended');
+    this.durations[outcome].observe((Date.now() - turn.startedAt) / 1000);
+    if (journaled instanceof Promise) {
+      journaled.then(
+        () => this.release(turn, untaken),
+        (failure: unknown) => {
+          this.log.error({ err: failure, turnId: turn.id }, 'could not record the end of a turn');
+          this.release(turn, untaken);
+        },
+      );
+    } else this.release(turn, untaken);
+  }
+
+  /** The session goes on. After /stop the untaken steering input is dropped with the rest of its queue. */
+  private release(turn: ActiveTurn, untaken: readonly QueuedMessage[]): void {
+    if (turn.abortReason !== 'stop' || untaken.length === 0) {
+      turn.owner.turnEnded(untaken);
+      return;
     }
+    const cancelled = this.options.inbox.cancelQueued(untaken.map((message) => message.seq));
+    if (cancelled instanceof Promise) {
+      cancelled.then(
+        () => turn.owner.turnEnded(),
+        (failure: unknown) => {
+          this.log.warn({ err: failure }, 'journal update failed');
+          turn.owner.turnEnded();
+        },
+      );
+    } else turn.owner.turnEnded();
   }
 
   /**
@@ -186,7 +234,7 @@ export class TurnRunner implements TurnServices {
    * spared). The returned controller ends it (or cancels it before it started).
    */
   private indicateWorking(turn: ActiveTurn): AbortController | undefined {
-    const channel = this.options.channel(turn.origin.channel);
+    const channel = this.options.channel(turn.messages[0]!.channel);
     const indicate = channel?.indicateWorking?.bind(channel);
     if (!indicate) return undefined;
     const controller = new AbortController();
@@ -197,7 +245,7 @@ export class TurnRunner implements TurnServices {
         this.options.log.warn({ err: error, channel: turn.origin.channel, turnId: turn.id }, 'working indicator failed');
       }
     };
-    const delayMs = this.options.workingDelayOf(turn.origin.channel);
+    const delayMs = this.options.workingDelayOf(turn.messages[0]!.channel);
     if (delayMs <= 0) {
       begin();
       return controller;

@@ -18,8 +18,8 @@ interface MessageRecord extends JournaledMessage {
 
 /**
  * The store without durability: same semantics as SQLite (idempotent accept, seq order, unique
- * outbox keys), for tests and as the benchmark baseline. No per-message O(n) work: it sits on the
- * hot path of the pipeline benchmark.
+ * outbox keys), for tests and as the benchmark baseline. No per-message O(n) work, and the inbox
+ * answers synchronously (no promise per call): it sits on the hot path of the pipeline benchmark.
  */
 export function createMemoryStore(): Store {
   let seq = 0;
@@ -61,7 +61,7 @@ export function createMemoryStore(): Store {
   };
 
   const inbox: Inbox = {
-    async accept(inbound, sessionKey) {
+    accept(inbound, sessionKey) {
       let ids = known.get(inbound.channel);
       if (!ids) known.set(inbound.channel, (ids = new Map()));
       if (ids.has(inbound.id)) return null;
@@ -70,7 +70,7 @@ export function createMemoryStore(): Store {
       open[seq - base] = record;
       return record;
     },
-    async barrier() {},
+    barrier() {},
     async unfinished() {
       const unfinished: JournaledMessage[] = [];
       for (let i = head; i < open.length; i++) {
@@ -79,13 +79,13 @@ export function createMemoryStore(): Store {
       }
       return unfinished;
     },
-    async markRunning(seqs) {
+    markRunning(seqs) {
       setState(seqs, 'running');
     },
-    async finish(seqs, state) {
+    finish(seqs, state) {
       setState(seqs, state);
     },
-    async cancelQueued(seqs) {
+    cancelQueued(seqs) {
       setState(seqs, 'failed');
     },
   };

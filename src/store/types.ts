@@ -5,6 +5,13 @@ import type { Inbound, Target } from '../core/types.js';
  * tomorrow possibly a broker, so the inbox speaks in "accepted / unfinished / finished", not SQL.
  */
 
+/**
+ * A result a store gives at once or later: the memory store answers synchronously (it sits on the
+ * pipeline's hot path, where a promise per call is most of the cost), SQLite with a promise. Callers
+ * `await` it, or test `instanceof Promise` to stay synchronous when they can.
+ */
+export type MaybePromise<T> = T | Promise<T>;
+
 /** State of a journaled inbound message. */
 export type MessageState = 'queued' | 'running' | 'done' | 'failed' | 'refused';
 
@@ -22,17 +29,17 @@ export interface Inbox {
    * Journals one inbound; resolves once it is durable (the channel acknowledges the platform after
    * this). Resolves `null` when `(channel, inbound.id)` was journaled before: a redelivery.
    */
-  accept(inbound: Inbound, sessionKey: string): Promise<JournaledMessage | null>;
+  accept(inbound: Inbound, sessionKey: string): MaybePromise<JournaledMessage | null>;
   /** Messages still queued or running, in `seq` order; replayed at startup before new input. */
   unfinished(): Promise<JournaledMessage[]>;
   /** Resolves after every `accept` called before it has resolved (orders a control command after them). */
-  barrier(): Promise<void>;
+  barrier(): MaybePromise<void>;
   /** A turn started for these messages. */
-  markRunning(seqs: readonly number[]): Promise<void>;
+  markRunning(seqs: readonly number[]): MaybePromise<void>;
   /** A turn ended for these messages (`refused`: the session's backlog was full). */
-  finish(seqs: readonly number[], state: Exclude<MessageState, 'queued' | 'running'>): Promise<void>;
+  finish(seqs: readonly number[], state: Exclude<MessageState, 'queued' | 'running'>): MaybePromise<void>;
   /** Drops journaled messages that are queued (not yet running) for a session: what /stop cancels. */
-  cancelQueued(seqs: readonly number[]): Promise<void>;
+  cancelQueued(seqs: readonly number[]): MaybePromise<void>;
 }
 
 /** One part of a reply, placed in the outbox before it is sent. */

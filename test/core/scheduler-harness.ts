@@ -40,7 +40,7 @@ export class SchedulerHarness {
         now: () => this.clock,
       },
       {
-        startTurn: (messages, done) => this.start(messages, done),
+        startTurn: (messages, owner) => this.start(messages, (untaken) => owner.turnEnded(untaken)),
         refuse: (message) => this.refused.push(message),
         cancel: (messages) => this.cancelled.push(...messages),
       },
