@@ -4,7 +4,7 @@ import type { AgentInstance, ChannelInstance } from '../plugins/api.js';
 import type { Inbox, MaybePromise, Outbox } from '../store/types.js';
 import { ActiveTurn, type TurnServices } from './active-turn.js';
 import type { Router } from './router.js';
-import { journalQuietly } from './journal.js';
+import { afterJournal, journalQuietly } from './journal.js';
 import type { QueuedMessage, RunningTurn, TurnOwner } from './session.js';
 import { TurnTimeouts } from './timeouts.js';
 import type { SendOutcome } from './turn.js';
@@ -114,10 +114,7 @@ export class TurnRunner implements TurnServices {
   }
 
   took(messages: readonly QueuedMessage[]): void {
-    journalQuietly(
-      this.options.inbox.markRunning(messages.map((message) => message.seq)),
-      this.log,
-    );
+    journalQuietly(this.options.inbox.markRunning(messages.map((message) => message.seq)), this.log);
   }
 
   /** Runs the agents of the turns started since the last call. */
@@ -146,7 +143,10 @@ export class TurnRunner implements TurnServices {
     );
   }
 
-  /** Ends a turn once: when its agent settles, or when an aborted agent does not (abandoned). */
+  /**
+   * Ends a turn once: when its agent settles, or when an aborted agent does not (abandoned). An
+   * unexpected throw is logged; the session is not told twice (that would free its slot twice).
+   */
   private end(turn: ActiveTurn, error: unknown): void {
     if (turn.ending) return;
     turn.ending = true;
@@ -154,7 +154,6 @@ export class TurnRunner implements TurnServices {
       this.finish(turn, error);
     } catch (failure) {
       this.log.error({ err: failure, turnId: turn.id }, 'could not record the end of a turn');
-      turn.owner.turnEnded();
     }
   }
 
@@ -199,15 +198,7 @@ export class TurnRunner implements TurnServices {
     const outcome = reason ?? (error === undefined ? 'done' : 'error');
     if (this.debug) turn.log.debug({ outcome }, 'turn ended');
     this.durations[outcome].observe((Date.now() - turn.startedAt) / 1000);
-    if (journaled instanceof Promise) {
-      journaled.then(
-        () => this.release(turn, untaken),
-        (failure: unknown) => {
-          this.log.error({ err: failure, turnId: turn.id }, 'could not record the end of a turn');
-          this.release(turn, untaken);
-        },
-      );
-    } else this.release(turn, untaken);
+    afterJournal(journaled, () => this.release(turn, untaken), this.log);
   }
 
   /** The session goes on. After /stop the untaken steering input is dropped with the rest of its queue. */
@@ -217,15 +208,7 @@ export class TurnRunner implements TurnServices {
       return;
     }
     const cancelled = this.options.inbox.cancelQueued(untaken.map((message) => message.seq));
-    if (cancelled instanceof Promise) {
-      cancelled.then(
-        () => turn.owner.turnEnded(),
-        (failure: unknown) => {
-          this.log.warn({ err: failure }, 'journal update failed');
-          turn.owner.turnEnded();
-        },
-      );
-    } else turn.owner.turnEnded();
+    afterJournal(cancelled, () => turn.owner.turnEnded(), this.log);
   }
 
   /**

@@ -1,19 +1,14 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { controlReplies } from '../../src/core/gateway.js';
 import type { Turn } from '../../src/core/turn.js';
 import { notices } from '../../src/core/turn-runner.js';
 import type { AgentInstance } from '../../src/plugins/api.js';
 import { waitFor } from '../support/wait.js';
-import { gatewayHarness, inbound } from './gateway-harness.js';
+import { gatewayHarnessPerTest, inbound } from './gateway-harness.js';
 
 /** An agent that ignores its AbortSignal never holds its session (or a turn slot) for good. */
 
-type Harness = ReturnType<typeof gatewayHarness>;
-let harness: Harness | undefined;
-afterEach(async () => {
-  await harness?.close();
-  harness = undefined;
-});
+const openHarness = gatewayHarnessPerTest();
 
 /** Hangs on "hang" (deaf to the signal) until released; answers anything else at once. */
 function deafAgent() {
@@ -38,7 +33,7 @@ function deafAgent() {
 describe('an agent deaf to abort', () => {
   it('after a turn timeout: the session goes on once the grace is over, and its late reply is refused', async () => {
     const deaf = deafAgent();
-    harness = gatewayHarness(deaf.agent, { turnTimeoutMs: 100, maxParallelTurns: 1 });
+    const harness = openHarness(deaf.agent, { turnTimeoutMs: 100, maxParallelTurns: 1 });
     const { gateway, chat } = harness;
     await gateway.emit(inbound('c', 'hang'));
     await gateway.emit(inbound('c', 'next'));
@@ -56,7 +51,7 @@ describe('an agent deaf to abort', () => {
 
   it('after /stop: the stop is answered at once and the next message runs after the grace', async () => {
     const deaf = deafAgent();
-    harness = gatewayHarness(deaf.agent);
+    const harness = openHarness(deaf.agent);
     const { gateway, chat } = harness;
     await gateway.emit(inbound('c', 'hang'));
     await waitFor(() => gateway.scheduler.turnsRunning === 1, 'turn running');

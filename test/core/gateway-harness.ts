@@ -1,3 +1,4 @@
+import { afterEach } from 'vitest';
 import pino from 'pino';
 import { Registry } from 'prom-client';
 import { createCoreMetrics } from '../../src/admin/metrics.js';
@@ -20,6 +21,24 @@ export function inbound(chatId: string, text: string, extra: Partial<Inbound> = 
     mentionsBot: true,
     receivedAt: Date.now(),
     ...extra,
+  };
+}
+
+export type GatewayHarness = ReturnType<typeof gatewayHarness>;
+
+/**
+ * For a test file: each test opens its own harness with the returned function, and it is closed
+ * after the test.
+ */
+export function gatewayHarnessPerTest(): (...args: Parameters<typeof gatewayHarness>) => GatewayHarness {
+  let current: GatewayHarness | undefined;
+  afterEach(async () => {
+    await current?.close();
+    current = undefined;
+  });
+  return (...args) => {
+    current = gatewayHarness(...args);
+    return current;
   };
 }
 

@@ -1,17 +1,12 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { Turn } from '../../src/core/turn.js';
 import type { AgentInstance, WorkingIndicator } from '../../src/plugins/api.js';
 import { waitFor } from '../support/wait.js';
-import { gatewayHarness, inbound } from './gateway-harness.js';
+import { type GatewayHarness, gatewayHarnessPerTest, inbound } from './gateway-harness.js';
 
 /** The working indicator (typing, a reaction) appears only for turns that outlast the delay. */
 
-type Harness = ReturnType<typeof gatewayHarness>;
-let harness: Harness | undefined;
-afterEach(async () => {
-  await harness?.close();
-  harness = undefined;
-});
+const openHarness = gatewayHarnessPerTest();
 
 /** An agent whose turns end when the test says so. */
 function heldAgent() {
@@ -24,7 +19,7 @@ function heldAgent() {
   return { agent, release: (text: string) => release.get(text)?.() , started: (text: string) => release.has(text) };
 }
 
-function withIndicator(h: Harness) {
+function withIndicator(h: GatewayHarness) {
   const shown: Array<{ indicator: WorkingIndicator; at: number; endedAt?: number }> = [];
   h.chat.indicateWorking = (indicator) => {
     const entry: { indicator: WorkingIndicator; at: number; endedAt?: number } = { indicator, at: Date.now() };
@@ -37,19 +32,19 @@ function withIndicator(h: Harness) {
 describe('working indicator', () => {
   it('is not shown for a turn that ends within the delay', async () => {
     const held = heldAgent();
-    harness = gatewayHarness(held.agent, { workingIndicatorDelayMs: 300 });
+    const harness = openHarness(held.agent, { workingIndicatorDelayMs: 300 });
     const shown = withIndicator(harness);
     await harness.gateway.emit(inbound('c1', 'quick'));
     await waitFor(() => held.started('quick'), 'turn started');
     held.release('quick');
-    await waitFor(() => harness!.chat.sent.length === 1, 'reply');
+    await waitFor(() => harness.chat.sent.length === 1, 'reply');
     await new Promise((resolve) => setTimeout(resolve, 500));
     expect(shown).toEqual([]);
   });
 
   it('is shown once a turn outlasts the delay, for its chat and trigger, and ended with the turn', async () => {
     const held = heldAgent();
-    harness = gatewayHarness(held.agent, { workingIndicatorDelayMs: 100 });
+    const harness = openHarness(held.agent, { workingIndicatorDelayMs: 100 });
     const shown = withIndicator(harness);
     const began = Date.now();
     await harness.gateway.emit(inbound('c1', 'slow', { id: 'm-slow' }));
@@ -65,7 +60,7 @@ describe('working indicator', () => {
 
   it('with a delay of 0 is shown as the turn starts', async () => {
     const held = heldAgent();
-    harness = gatewayHarness(held.agent, { workingIndicatorDelayMs: 0 });
+    const harness = openHarness(held.agent, { workingIndicatorDelayMs: 0 });
     const shown = withIndicator(harness);
     await harness.gateway.emit(inbound('c1', 'now'));
     await waitFor(() => held.started('now'), 'turn started');
@@ -83,7 +78,7 @@ describe('working indicator', () => {
           turn.signal.addEventListener('abort', () => reject(turn.signal.reason), { once: true });
         }),
     };
-    harness = gatewayHarness(agent, { workingIndicatorDelayMs: 0, turnTimeoutMs: 300 });
+    const harness = openHarness(agent, { workingIndicatorDelayMs: 0, turnTimeoutMs: 300 });
     const shown = withIndicator(harness);
     const { gateway } = harness;
     await gateway.emit(inbound('stopped', 'wait'));
