@@ -24,9 +24,6 @@ interface MessageRecord extends JournaledMessage {
 export function createMemoryStore(): Store {
   let seq = 0;
   let outboxId = 0;
-  // Only unfinished messages are kept. Every accepted (channel, platform id) stays known, so a
-  // redelivery is recognised until pruned: per channel, id -> 0 while open, else when it finished.
-  // (Nested maps: a concatenated key would be a new string to hash on every lookup.)
   // Unfinished messages by seq: seqs are consecutive, so an array from `base` (finished slots are
   // emptied and the finished head is dropped now and then) instead of a Map to grow and hash. An
   // old message still open (a long queue, a long turn) holds the slots after it, 8 bytes each, until
@@ -35,23 +32,47 @@ export function createMemoryStore(): Store {
   let base = 1;
   let head = 0;
   const recordOf = (s: number) => open[s - base];
+  // Every accepted (channel, platform id) stays known until pruned, so a redelivery is recognised:
+  // per channel, id -> the generation it was written in. A generation ends at each prune, which
+  // keeps the time of its last finish or redelivery (`sealedAt`), moves the ids of open messages to
+  // the new generation, then drops the ids of generations sealed before the cutoff. An open
+  // message's id is thus always in the current generation, and a finished one's in the generation
+  // current when it finished (or was last redelivered): finishing writes nothing here (one map write
+  // per message, not two), and an id is kept at least until its message finished before the cutoff,
+  // never less. (Nested maps: a concatenated key would be a new string to hash on every lookup; the
+  // last channel's map is kept at hand.)
   const known = new Map<string, Map<string, number>>();
+  let lastChannel: string | undefined;
+  let lastIds: Map<string, number> | undefined;
+  let generation = 0;
+  /** Time of the last finish or redelivery in the current generation. */
+  let latest = 0;
+  const sealedAt: number[] = [];
+  const idsOf = (channel: string): Map<string, number> => {
+    if (channel === lastChannel) return lastIds!;
+    let ids = known.get(channel);
+    if (!ids) known.set(channel, (ids = new Map()));
+    lastChannel = channel;
+    lastIds = ids;
+    return ids;
+  };
   const outboxRows = new Map<number, OutboxRow & { updatedAt: number }>();
   const outboxKeys = new Map<string, number>();
   const histories = new Map<string, HistoryEntry[]>();
 
   const setState = (seqs: readonly number[], state: MessageState) => {
     const finished = state !== 'queued' && state !== 'running';
-    const now = finished ? Date.now() : 0;
     for (const s of seqs) {
       const record = recordOf(s);
       if (!record) continue;
-      if (finished) {
-        open[s - base] = undefined;
-        known.get(record.inbound.channel)!.set(record.inbound.id, now);
-      } else record.state = state;
+      if (!finished) {
+        record.state = state;
+        continue;
+      }
+      open[s - base] = undefined;
     }
     if (!finished) return;
+    latest = Date.now();
     while (head < open.length && open[head] === undefined) head++;
     if (head > 1024 && head * 2 > open.length) {
       open = open.slice(head);
@@ -60,12 +81,35 @@ export function createMemoryStore(): Store {
     }
   };
 
+  /** Ends the current generation; returns how many finished ids were dropped. */
+  const pruneKnown = (olderThanMs: number): number => {
+    sealedAt[generation++] = latest;
+    latest = 0;
+    for (let i = head; i < open.length; i++) {
+      const record = open[i];
+      if (record) idsOf(record.inbound.channel).set(record.inbound.id, generation);
+    }
+    let pruned = 0;
+    for (const ids of known.values()) {
+      for (const [id, written] of ids) {
+        if (written !== generation && sealedAt[written]! < olderThanMs) {
+          ids.delete(id);
+          pruned++;
+        }
+      }
+    }
+    return pruned;
+  };
+
   const inbox: Inbox = {
     accept(inbound, sessionKey) {
-      let ids = known.get(inbound.channel);
-      if (!ids) known.set(inbound.channel, (ids = new Map()));
-      if (ids.has(inbound.id)) return null;
-      ids.set(inbound.id, 0);
+      const ids = idsOf(inbound.channel);
+      const size = ids.size;
+      ids.set(inbound.id, generation);
+      if (ids.size === size) {
+        latest = Date.now();
+        return null;
+      }
       const record: MessageRecord = { seq: ++seq, sessionKey, inbound, state: 'queued' };
       open[seq - base] = record;
       return record;
@@ -174,16 +218,8 @@ export function createMemoryStore(): Store {
     outbox,
     history,
     async prune(olderThanMs) {
-      let prunedMessages = 0;
+      const prunedMessages = pruneKnown(olderThanMs);
       let prunedOutbox = 0;
-      for (const ids of known.values()) {
-        for (const [id, finishedAt] of ids) {
-          if (finishedAt !== 0 && finishedAt < olderThanMs) {
-            ids.delete(id);
-            prunedMessages++;
-          }
-        }
-      }
       for (const [id, row] of outboxRows) {
         if (row.state !== 'pending' && row.updatedAt < olderThanMs) {
           outboxRows.delete(id);

@@ -186,6 +186,18 @@ describe.each([
     expect((await store.outbox.pending()).map((row) => row.id)).toEqual([pending!.id]);
     expect(await store.prune(0)).toEqual({ messages: 0, outbox: 0 });
   });
+
+  it('never forgets the id of a message that finished after the cutoff, even one accepted before an earlier prune', async () => {
+    const store = make();
+    const x = await store.inbox.accept(inbound('x'), 's');
+    expect(await store.prune(0)).toMatchObject({ messages: 0 });
+    const cutoff = Date.now();
+    await store.inbox.finish([x!.seq], 'done');
+    expect(await store.prune(cutoff)).toMatchObject({ messages: 0 });
+    expect(await store.inbox.accept(inbound('x'), 's')).toBeNull();
+    expect(await store.prune(Date.now() + 1)).toMatchObject({ messages: 1 });
+    expect(await store.inbox.accept(inbound('x'), 's')).not.toBeNull();
+  });
 });
 
 describe('sqlite store', () => {
