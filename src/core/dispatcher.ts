@@ -155,10 +155,16 @@ export class Dispatcher {
     this.pump(lane);
   }
 
+  /**
+   * The platform took the row: its waiter (the agent's reply) is told at once, but the lane's next
+   * row waits until the row is recorded as sent, so after a crash at most one send per target is
+   * repeated.
+   */
   private async sent(row: OutboxRow, platformMessageId: string | undefined): Promise<boolean> {
-    await this.options.outbox.markSent(row.id, platformMessageId);
+    const recorded = this.options.outbox.markSent(row.id, platformMessageId);
     this.options.metrics.repliesSent.inc({ channel: row.target.channel });
     this.settle(row.id, { status: 'sent' });
+    await recorded;
     return true;
   }
 

@@ -166,9 +166,9 @@ export class TurnRunner implements TurnServices {
   }
 
   /**
-   * Journals how the turn ended, then hands its session the steering input its agent never took.
-   * Synchronous when the store is (memory): no promise per turn. If the journal write fails, the
-   * session still goes on (the message stays `running` in the journal and is replayed at restart).
+   * Journals how the turn ended and hands its session the steering input its agent never took. The
+   * write is not waited for (no promise per turn): if it fails, the message stays `running` in the
+   * journal and is replayed at restart.
    */
   private finish(turn: ActiveTurn, error: unknown): void {
     const { inbox, metrics } = this.options;
@@ -198,7 +198,10 @@ export class TurnRunner implements TurnServices {
     const outcome = reason ?? (error === undefined ? 'done' : 'error');
     if (this.debug) turn.log.debug({ outcome }, 'turn ended');
     this.durations[outcome].observe((Date.now() - turn.startedAt) / 1000);
-    afterJournal(journaled, () => this.release(turn, untaken), this.log);
+    // The write is ordered before anything the next turn journals (the store keeps call order), and
+    // a crash before it is durable replays the message, whose answer the outbox does not send twice.
+    journalQuietly(journaled, this.log);
+    this.release(turn, untaken);
   }
 
   /** The session goes on. After /stop the untaken steering input is dropped with the rest of its queue. */
