@@ -6,6 +6,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { ConfigError } from '../../src/core/errors.js';
 import type { Inbound } from '../../src/core/types.js';
 import { createMemoryStore } from '../../src/store/memory.js';
+import { migrations } from '../../src/store/sqlite/database.js';
 import { openSqliteStore } from '../../src/store/sqlite/index.js';
 import type { OutboxEntry, Store } from '../../src/store/types.js';
 import { tempDir } from '../support/cli.js';
@@ -247,28 +248,37 @@ describe('sqlite store', () => {
     expect((await second.inbox.accept(inbound('new'), 's'))!.seq).toBeGreaterThan(finished!.seq);
   });
 
-  it('migrates a version-1 file: indexes dropped, outbox.final added, rows kept', async () => {
+  it('migrates a version-1 file: rows, ids and the id sequence kept, round records and key dedupe still found', async () => {
     const path = join(tempDir('switchboard-store-'), 'v1.db');
-    const first = openSqliteStore(path);
-    const kept = await first.inbox.accept(inbound('kept'), 's');
-    await first.outbox.enqueue([entry('pending')]);
-    await first.close();
-    // Put the file back as version 1 left it.
+    // A file as version 1 left it: a queued message, a pending row of round s#5#0, and a pruned row
+    // whose id the sequence must not hand out again (ids are sends' idempotency keys).
     const raw = new Database(path);
-    raw.exec(`CREATE INDEX messages_finished ON messages (finished_at) WHERE finished_at IS NOT NULL;
-      CREATE INDEX outbox_done ON outbox (updated_at) WHERE state <> 'pending';
-      CREATE INDEX outbox_round ON outbox (round_key);
-      ALTER TABLE outbox DROP COLUMN final;
+    raw.pragma('journal_mode = WAL');
+    raw.exec(migrations[0]!);
+    raw.exec(`INSERT INTO messages (channel, platform_id, session_key, state, inbound, accepted_at)
+        VALUES ('test', 'kept', 's', 'queued', '${JSON.stringify(inbound('kept'))}', 1);
+      INSERT INTO outbox (key, round_key, turn_id, target, reply_text, text, part, parts, state, created_at, updated_at)
+        VALUES ('s#5#0|t|h|0', 's#5#0', 't1', '{"channel":"test","chatId":"c1"}', 'whole reply', 'whole reply', 0, 1, 'pending', 1, 1),
+               ('s#6#0|t|h|0', 's#6#0', 't2', '{"channel":"test","chatId":"c1"}', 'other', 'other', 0, 1, 'sent', 1, 1);
+      DELETE FROM outbox WHERE round_key = 's#6#0';
       PRAGMA user_version = 1;`);
     raw.close();
-    const second = sqlite(path);
-    expect((await second.inbox.unfinished()).map((m) => m.seq)).toEqual([kept!.seq]);
-    expect((await second.outbox.roundRecord('r1')).map((r) => r.replyText)).toEqual(['whole reply']);
-    await second.close();
+    const store = sqlite(path);
+    expect((await store.inbox.unfinished()).map((m) => m.inbound.id)).toEqual(['kept']);
+    expect(await store.outbox.roundRecord('s#5#0')).toEqual([
+      { target: { channel: 'test', chatId: 'c1' }, replyText: 'whole reply', final: false },
+    ]);
+    expect((await store.outbox.pending()).map((row) => [row.id, row.key])).toEqual([[1, 's#5#0|t|h|0']]);
+    const [added] = await store.outbox.enqueue([entry('t|h|0', { roundKey: 's#7#0' })]);
+    expect(added!.id).toBe(3);
+    expect(await store.outbox.enqueue([entry('t|h|0', { roundKey: 's#5#0' })])).toEqual([]);
+    await store.close();
     const check = new Database(path, { readonly: true });
     const indexes = (check.prepare(`SELECT name FROM sqlite_master WHERE type = 'index' AND name NOT LIKE 'sqlite_%'`).all() as Array<{ name: string }>).map((r) => r.name);
     expect(indexes.sort()).toEqual(['history_session', 'messages_open', 'outbox_pending']);
-    expect(check.pragma('user_version', { simple: true })).toBe(3);
+    expect(check.pragma('user_version', { simple: true })).toBe(migrations.length);
+    expect(migrations.length).toBe(4);
+    expect(check.prepare(`SELECT round_seq FROM outbox ORDER BY id`).pluck().all()).toEqual([5, 7]);
     check.close();
   });
 

@@ -2,9 +2,10 @@ import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
 import { ConfigError } from '../../core/errors.js';
+import { roundSeqOf } from '../round-seq.js';
 
 /** Schema migrations, applied in order; `PRAGMA user_version` records how many ran. */
-const migrations: readonly string[] = [
+export const migrations: readonly string[] = [
   `CREATE TABLE messages (
      seq INTEGER PRIMARY KEY AUTOINCREMENT,
      channel TEXT NOT NULL,
@@ -56,6 +57,41 @@ const migrations: readonly string[] = [
    DROP INDEX outbox_round;`,
   // Whether a row is part of a final answer: a replayed round does not answer a target twice.
   `ALTER TABLE outbox ADD COLUMN final INTEGER NOT NULL DEFAULT 0;`,
+  // Outbox keys unique per round seq (see roundSeqOf): a commit's new keys sit together in the
+  // index instead of across it. The table is rebuilt (SQLite cannot drop a UNIQUE); ids and the id
+  // sequence are kept, since a row's id is its sends' idempotency key.
+  `CREATE TABLE outbox_v4 (
+     id INTEGER PRIMARY KEY AUTOINCREMENT,
+     round_seq INTEGER NOT NULL,
+     key TEXT NOT NULL,
+     round_key TEXT NOT NULL,
+     turn_id TEXT NOT NULL,
+     target TEXT NOT NULL,
+     reply_text TEXT NOT NULL,
+     text TEXT NOT NULL,
+     part INTEGER NOT NULL,
+     parts INTEGER NOT NULL,
+     reply_to_id TEXT,
+     final INTEGER NOT NULL DEFAULT 0,
+     state TEXT NOT NULL,
+     attempts INTEGER NOT NULL DEFAULT 0,
+     next_attempt_at INTEGER NOT NULL DEFAULT 0,
+     platform_message_id TEXT,
+     error TEXT,
+     created_at INTEGER NOT NULL,
+     updated_at INTEGER NOT NULL,
+     UNIQUE (round_seq, key)
+   );
+   INSERT INTO outbox_v4 (id, round_seq, key, round_key, turn_id, target, reply_text, text, part, parts, reply_to_id,
+       final, state, attempts, next_attempt_at, platform_message_id, error, created_at, updated_at)
+     SELECT id, switchboard_round_seq(round_key), key, round_key, turn_id, target, reply_text, text, part, parts,
+       reply_to_id, final, state, attempts, next_attempt_at, platform_message_id, error, created_at, updated_at
+     FROM outbox;
+   DELETE FROM sqlite_sequence WHERE name = 'outbox_v4';
+   INSERT INTO sqlite_sequence (name, seq) SELECT 'outbox_v4', seq FROM sqlite_sequence WHERE name = 'outbox';
+   DROP TABLE outbox;
+   ALTER TABLE outbox_v4 RENAME TO outbox;
+   CREATE INDEX outbox_pending ON outbox (id) WHERE state = 'pending';`,
 ];
 
 /** How long opening waits for another process's lock before calling the file locked. */
@@ -76,6 +112,7 @@ export function openDatabase(path: string): Database.Database {
     db.pragma('journal_mode = WAL');
     db.pragma('synchronous = NORMAL');
     db.pragma('foreign_keys = ON');
+    db.function('switchboard_round_seq', { deterministic: true }, (roundKey) => roundSeqOf(String(roundKey)));
     const migrate = db.transaction(() => {
       const version = db!.pragma('user_version', { simple: true }) as number;
       if (version > migrations.length) {

@@ -1,5 +1,6 @@
 import type { Target } from '../../core/types.js';
 import { checkOutboxKeys } from '../outbox-key.js';
+import { roundSeqOf } from '../round-seq.js';
 import type {
   History,
   HistoryEntry,
@@ -17,6 +18,7 @@ import { WriteBatch } from './write-batch.js';
 
 interface OutboxRecord {
   id: number;
+  round_seq: number;
   key: string;
   round_key: string;
   turn_id: string;
@@ -83,8 +85,8 @@ export function openSqliteStore(path: string): Store {
       `UPDATE messages SET state = 'failed', finished_at = ? WHERE seq = ? AND state IN ('queued', 'running')`,
     ),
     enqueue: db.prepare(
-      `INSERT INTO outbox (key, round_key, turn_id, target, reply_text, text, part, parts, reply_to_id, final, state, created_at, updated_at)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'pending', ?, ?) ON CONFLICT (key) DO NOTHING`,
+      `INSERT INTO outbox (round_seq, key, round_key, turn_id, target, reply_text, text, part, parts, reply_to_id, final, state, created_at, updated_at)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'pending', ?, ?) ON CONFLICT (round_seq, key) DO NOTHING`,
     ),
     pending: db.prepare(`SELECT * FROM outbox WHERE state = 'pending' ORDER BY id`),
     markSent: db.prepare(
@@ -92,8 +94,11 @@ export function openSqliteStore(path: string): Store {
     ),
     markRetry: db.prepare(`UPDATE outbox SET attempts = attempts + 1, next_attempt_at = ?, error = ?, updated_at = ? WHERE id = ?`),
     markFailed: db.prepare(`UPDATE outbox SET state = 'failed', error = ?, updated_at = ? WHERE id = ?`),
-    // By the unique key's prefix `<roundKey>|` (ends before `<roundKey>}`: '}' follows '|').
-    roundRecord: db.prepare(`SELECT target, reply_text, final FROM outbox WHERE key >= ? AND key < ? AND round_key = ? ORDER BY id`),
+    // By the unique index: the round's seq, then the prefix `<roundKey>|` of its keys (ends before
+    // `<roundKey>}`: '}' follows '|').
+    roundRecord: db.prepare(
+      `SELECT target, reply_text, final FROM outbox WHERE round_seq = ? AND key >= ? AND key < ? AND round_key = ? ORDER BY id`,
+    ),
     historyAppend: db.prepare(`INSERT INTO history (session_key, role, content, name, at) VALUES (?, ?, ?, ?, ?)`),
     historyRecent: db.prepare(
       `SELECT role, content, name, at FROM history WHERE session_key = ? ORDER BY id DESC LIMIT ?`,
@@ -159,6 +164,7 @@ export function openSqliteStore(path: string): Store {
         const now = Date.now();
         for (const entry of entries) {
           const info = s.enqueue.run(
+            roundSeqOf(entry.roundKey),
             entry.key,
             entry.roundKey,
             entry.turnId,
@@ -195,7 +201,7 @@ export function openSqliteStore(path: string): Store {
       read(() => {
         const seen = new Set<string>();
         const record: RoundSend[] = [];
-        for (const row of s.roundRecord.all(`${roundKey}|`, `${roundKey}}`, roundKey) as Array<{ target: string; reply_text: string; final: number }>) {
+        for (const row of s.roundRecord.all(roundSeqOf(roundKey), `${roundKey}|`, `${roundKey}}`, roundKey) as Array<{ target: string; reply_text: string; final: number }>) {
           const key = `${row.target}\u0000${row.reply_text}\u0000${row.final}`;
           if (seen.has(key)) continue;
           seen.add(key);
