@@ -1,4 +1,5 @@
-import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
+import { Counter, Gauge, type Registry } from 'prom-client';
+import { CounterTally, OneLabelHistogram, type TallyCell } from './tallies.js';
 
 /** Where the gauges that are read at scrape time come from (the scheduler). */
 export interface GaugeSource {
@@ -11,9 +12,11 @@ export interface GaugeSource {
 export interface CoreMetrics {
   /** The gauges `turnsRunning`, `sessionsLive` and `sessionQueueDepth` are read from `source` when scraped. */
   readGaugesFrom(source: GaugeSource): void;
+  /** A channel's count of `switchboard_inbound_messages_total` (added to the counter when scraped). */
+  inboundOf(channel: string): TallyCell;
   inboundMessages: Counter<'channel'>;
   turnsRunning: Gauge;
-  turnDuration: Histogram<'outcome'>;
+  turnDuration: OneLabelHistogram;
   sessionQueueDepth: Gauge;
   sessionsLive: Gauge;
   repliesSent: Counter<'channel'>;
@@ -36,15 +39,20 @@ export function createCoreMetrics(registry: Registry): CoreMetrics {
     function collect(this: Gauge) {
       if (source) this.set(source[name]());
     };
+  const inbound = new CounterTally();
   return {
     readGaugesFrom: (gauges) => {
       source = gauges;
     },
+    inboundOf: (channel) => inbound.cell(channel),
     inboundMessages: new Counter({
       name: 'switchboard_inbound_messages_total',
       help: 'Inbound messages accepted, by channel',
       labelNames: ['channel'],
       registers,
+      collect(this: Counter<'channel'>) {
+        inbound.flushInto(this, 'channel');
+      },
     }),
     turnsRunning: new Gauge({
       name: 'switchboard_turns_running',
@@ -52,13 +60,13 @@ export function createCoreMetrics(registry: Registry): CoreMetrics {
       registers,
       collect: read('turnsRunning'),
     }),
-    turnDuration: new Histogram({
-      name: 'switchboard_turn_duration_seconds',
-      help: 'Turn duration, by outcome',
-      labelNames: ['outcome'],
-      buckets: [0.01, 0.05, 0.1, 0.5, 1, 2, 5, 10, 30, 60, 300],
-      registers,
-    }),
+    turnDuration: new OneLabelHistogram(
+      'switchboard_turn_duration_seconds',
+      'Turn duration, by outcome',
+      'outcome',
+      [0.01, 0.05, 0.1, 0.5, 1, 2, 5, 10, 30, 60, 300],
+      registry,
+    ),
     sessionQueueDepth: new Gauge({
       name: 'switchboard_session_queue_depth',
       help: 'Messages waiting in session queues (all sessions)',

@@ -67,7 +67,6 @@ export class Gateway {
   private readonly router: Router;
   private closed = false;
   private readonly arrivals: number[] = new Array(60).fill(0);
-  private readonly inboundCounters = new Map<string, { inc(): void }>();
   private arrivalsSecond = 0;
 
   constructor(private readonly options: GatewayOptions) {
@@ -152,7 +151,7 @@ export class Gateway {
       this.options.metrics.duplicatesIgnored.inc({ channel: inbound.channel });
       return duplicateResult;
     }
-    this.inboundCounter(inbound.channel).inc();
+    this.options.metrics.inboundOf(inbound.channel).count++;
     this.countArrival();
     // A message journaled while we were closing stays queued in the journal for the next start.
     if (!this.closed) this.scheduler.push({ seq: journaled.seq, sessionKey, inbound, replayed: false });
@@ -245,12 +244,6 @@ export class Gateway {
     );
     journalQuietly(this.options.store.inbox.finish([message.seq], 'refused'), this.options.log);
     void this.notify(originOf(inbound), this.options.settings.busyReply, `busy:${inbound.channel}:${inbound.id}`);
-  }
-
-  private inboundCounter(channel: string): { inc(): void } {
-    let counter = this.inboundCounters.get(channel);
-    if (!counter) this.inboundCounters.set(channel, (counter = this.options.metrics.inboundMessages.labels(channel)));
-    return counter;
   }
 
   private countArrival(count = 1): void {
