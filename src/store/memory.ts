@@ -4,17 +4,12 @@ import type {
   HistoryEntry,
   Inbox,
   JournaledMessage,
-  MessageState,
   Outbox,
   OutboxEntry,
   OutboxRow,
   RoundSend,
   Store,
 } from './types.js';
-
-interface MessageRecord extends JournaledMessage {
-  state: MessageState;
-}
 
 /**
  * The store without durability: same semantics as SQLite (idempotent accept, seq order, unique
@@ -28,7 +23,7 @@ export function createMemoryStore(): Store {
   // emptied and the finished head is dropped now and then) instead of a Map to grow and hash. An
   // old message still open (a long queue, a long turn) holds the slots after it, 8 bytes each, until
   // it is finished.
-  let open: Array<MessageRecord | undefined> = [];
+  let open: Array<JournaledMessage | undefined> = [];
   let base = 1;
   let head = 0;
   const recordOf = (s: number) => open[s - base];
@@ -60,18 +55,10 @@ export function createMemoryStore(): Store {
   const outboxKeys = new Map<string, number>();
   const histories = new Map<string, HistoryEntry[]>();
 
-  const setState = (seqs: readonly number[], state: MessageState) => {
-    const finished = state !== 'queued' && state !== 'running';
-    for (const s of seqs) {
-      const record = recordOf(s);
-      if (!record) continue;
-      if (!finished) {
-        record.state = state;
-        continue;
-      }
-      open[s - base] = undefined;
-    }
-    if (!finished) return;
+  // Queued and running are not told apart (both are unfinished, replayed alike): a turn's start
+  // writes nothing.
+  const finish = (seqs: readonly number[]) => {
+    for (const s of seqs) if (recordOf(s)) open[s - base] = undefined;
     latest = Date.now();
     while (head < open.length && open[head] === undefined) head++;
     if (head > 1024 && head * 2 > open.length) {
@@ -110,7 +97,7 @@ export function createMemoryStore(): Store {
         latest = Date.now();
         return null;
       }
-      const record: MessageRecord = { seq: ++seq, sessionKey, inbound, state: 'queued' };
+      const record: JournaledMessage = { seq: ++seq, sessionKey, inbound };
       open[seq - base] = record;
       return record;
     },
@@ -123,14 +110,12 @@ export function createMemoryStore(): Store {
       }
       return unfinished;
     },
-    markRunning(seqs) {
-      setState(seqs, 'running');
-    },
-    finish(seqs, state) {
-      setState(seqs, state);
+    markRunning() {},
+    finish(seqs) {
+      finish(seqs);
     },
     cancelQueued(seqs) {
-      setState(seqs, 'failed');
+      finish(seqs);
     },
   };
 
