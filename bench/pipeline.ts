@@ -136,7 +136,7 @@ async function schedulerOnly(burst: readonly Inbound[]): Promise<number> {
   const began = performance.now();
   for (let i = 0; i < messages; i++) {
     const inbound = burst[i]!;
-    scheduler.push({ seq: i + 1, sessionKey: `bench:${inbound.chat.id}`, inbound, replayed: false });
+    scheduler.push({ seq: i + 1, sessionKey: `bench:${inbound.chat.id}`, inbound });
   }
   await finished;
   const rate = messages / ((performance.now() - began) / 1000);

@@ -69,7 +69,7 @@ export class ActiveTurn implements Turn, RunningTurn {
     this.sessionKey = first.sessionKey;
     this.messages = queued.map((message) => message.inbound);
     this.seqs = queued.map((message) => message.seq);
-    this.replayedRound = first.replayed;
+    this.replayedRound = first.replayed === true;
   }
 
   /** Unique id, logged as `turnId`. */

@@ -154,7 +154,7 @@ export class Gateway {
     this.options.metrics.inboundOf(inbound.channel).count++;
     this.countArrival();
     // A message journaled while we were closing stays queued in the journal for the next start.
-    if (!this.closed) this.scheduler.push({ seq: journaled.seq, sessionKey, inbound, replayed: false });
+    if (!this.closed) this.scheduler.push(journaled);
     return { status: 'accepted', seq: journaled.seq };
   }
 

@@ -4,13 +4,16 @@ import type { Inbound } from './types.js';
 /** Per-session queue mode (config `gateway.queueMode`). */
 export type QueueMode = 'queue' | 'interrupt' | 'collect' | 'steer';
 
-/** A journaled message on its way through the scheduler. */
+/**
+ * A journaled message on its way through the scheduler: the inbox's own record of it (no copy per
+ * message), marked when replayed.
+ */
 export interface QueuedMessage {
-  seq: number;
-  sessionKey: string;
-  inbound: Inbound;
-  /** True when replayed from the journal at startup (its round may already have sent things). */
-  replayed: boolean;
+  readonly seq: number;
+  readonly sessionKey: string;
+  readonly inbound: Inbound;
+  /** Set when replayed from the journal at startup (its round may already have sent things). */
+  readonly replayed?: true;
 }
 
 /** The scheduler's handle on a running turn. */

@@ -51,7 +51,6 @@ export class SchedulerHarness {
     const message: QueuedMessage = {
       seq: ++this.seq,
       sessionKey,
-      replayed: false,
       inbound: {
         id: String(this.seq),
         channel: 'test',
