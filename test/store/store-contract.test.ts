@@ -1,4 +1,4 @@
-import { writeFileSync } from 'node:fs';
+import { statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import fc from 'fast-check';
@@ -22,8 +22,8 @@ function memory(): Store {
   return store;
 }
 
-function sqlite(path = join(tempDir('switchboard-store-'), 'test.db')): Store {
-  const store = openSqliteStore(path);
+function sqlite(path = join(tempDir('switchboard-store-'), 'test.db'), options: { checkpointEveryMs?: number } = {}): Store {
+  const store = openSqliteStore(path, options);
   open.push(store);
   return store;
 }
@@ -294,6 +294,27 @@ describe('sqlite store', () => {
     expect(await store.prune(cutoff)).toMatchObject({ messages: 1 });
     expect((await store.inbox.unfinished()).map((m) => m.seq)).toEqual([stuck!.seq]);
     expect(await store.prune(Date.now() + 1)).toMatchObject({ messages: 1 });
+  });
+
+  it('checkpoints the WAL on a worker thread, so the file the writer appends to stays small', async () => {
+    const walBytesAfter = async (checkpointEveryMs: number) => {
+      const path = join(tempDir('switchboard-store-'), 'wal.db');
+      const store = sqlite(path, { checkpointEveryMs });
+      for (let round = 0; round < 80; round++) {
+        await Promise.all(Array.from({ length: 50 }, (_, i) => store.inbox.accept(inbound(`${round}-${i}`), `s${i}`)));
+        await new Promise((resolve) => setTimeout(resolve, 5));
+      }
+      const bytes = statSync(`${path}-wal`).size;
+      await store.close();
+      // Closed with its worker: the file reopens with every message.
+      const again = sqlite(path);
+      expect(await again.inbox.unfinished()).toHaveLength(4000);
+      await again.close();
+      return bytes;
+    };
+    const withWorker = await walBytesAfter(0);
+    const without = await walBytesAfter(-1);
+    expect(without).toBeGreaterThan(3 * withWorker);
   });
 
   it('commits a burst of accepts in few transactions, each caller resolved', async () => {

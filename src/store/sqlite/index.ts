@@ -13,6 +13,7 @@ import type {
   RoundSend,
   Store,
 } from '../types.js';
+import { Checkpointer, inlineCheckpointPages } from './checkpointer.js';
 import { openDatabase } from './database.js';
 import { WriteBatch } from './write-batch.js';
 
@@ -63,11 +64,14 @@ const maxRowid = '9223372036854775807';
 
 /**
  * The durable store on one SQLite file (better-sqlite3, WAL). Writes of a tick share one
- * transaction (see WriteBatch); reads flush first, so they see every earlier write.
+ * transaction (see WriteBatch); reads flush first, so they see every earlier write. The WAL is
+ * checkpointed on a worker thread (see Checkpointer).
  */
-export function openSqliteStore(path: string): Store {
+export function openSqliteStore(path: string, options: { checkpointEveryMs?: number } = {}): Store {
   const db = openDatabase(path);
-  const batch = new WriteBatch(db);
+  db.pragma(`wal_autocheckpoint = ${inlineCheckpointPages}`);
+  const checkpointer = new Checkpointer(path, options.checkpointEveryMs ?? 250);
+  const batch = new WriteBatch(db, () => checkpointer.committed());
   const read = <T>(run: () => T): Promise<T> => {
     batch.flush();
     return Promise.resolve(run());
@@ -264,6 +268,7 @@ export function openSqliteStore(path: string): Store {
       batch.flush();
       closed = true;
       db.close();
+      await checkpointer.close();
     },
   };
 }

@@ -16,7 +16,11 @@ export class WriteBatch {
   private pending: PendingWrite[] = [];
   private scheduled = false;
 
-  constructor(private readonly db: Database.Database) {}
+  constructor(
+    private readonly db: Database.Database,
+    /** Called after each commit. */
+    private readonly committed: () => void = () => {},
+  ) {}
 
   /** Queues `run` (synchronous SQL) for the next flush; resolves with its result once committed. */
   write<T>(run: () => T): Promise<T> {
@@ -52,6 +56,7 @@ export class WriteBatch {
       }
       return;
     }
+    this.committed();
     batch.forEach((write, i) => {
       write.resolve(results[i]);
     });
