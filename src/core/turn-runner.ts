@@ -1,7 +1,7 @@
 import type { Logger } from 'pino';
 import type { CoreMetrics } from '../admin/metrics.js';
 import type { AgentInstance, ChannelInstance } from '../plugins/api.js';
-import type { Inbox, MaybePromise, Outbox } from '../store/types.js';
+import type { Inbox, Outbox } from '../store/types.js';
 import { ActiveTurn, type TurnServices } from './active-turn.js';
 import type { Router } from './router.js';
 import { afterJournal, journalQuietly } from './journal.js';
@@ -166,9 +166,9 @@ export class TurnRunner implements TurnServices {
   }
 
   /**
-   * Journals how the turn ended and hands its session the steering input its agent never took. The
-   * write is not waited for (no promise per turn): if it fails, the message stays `running` in the
-   * journal and is replayed at restart.
+   * Counts and journals how the turn ended, tells the chat of a timeout or failure, and hands the
+   * session the steering input its agent never took. A failed journal write leaves the message
+   * `running`: it is replayed at restart.
    */
   private finish(turn: ActiveTurn, error: unknown): void {
     const { inbox, metrics } = this.options;
@@ -176,31 +176,24 @@ export class TurnRunner implements TurnServices {
     this.timeouts.delete(turn);
     turn.indicator?.abort();
     const reason = turn.abortReason;
-    let journaled: MaybePromise<void> = undefined;
-    if (reason === 'shutdown') {
-      // Left as running in the journal: replayed at the next start.
-    } else if (reason) {
-      metrics.turnsAborted.inc({ reason });
-      if (reason === 'timeout') {
-        this.options.notify(turn.origin, notices.timeout(this.options.turnTimeoutMs), `${turn.roundKeyBase}#timeout`);
-      }
-      journaled = inbox.finish(turn.seqs, 'failed');
-    } else if (error !== undefined) {
+    const outcome = reason ?? (error === undefined ? 'done' : 'error');
+    if (reason && reason !== 'shutdown') metrics.turnsAborted.inc({ reason });
+    if (reason === 'timeout') {
+      this.options.notify(turn.origin, notices.timeout(this.options.turnTimeoutMs), `${turn.roundKeyBase}#timeout`);
+    } else if (outcome === 'error') {
       const message = error instanceof Error ? error.message : String(error);
       turn.log.error({ err: error }, 'agent failed');
       metrics.turnErrors.inc();
       this.options.onError?.({ message, sessionKey: turn.sessionKey, turnId: turn.id });
       this.options.notify(turn.origin, notices.apology, `${turn.roundKeyBase}#apology`);
-      journaled = inbox.finish(turn.seqs, 'failed');
-    } else {
-      journaled = inbox.finish(turn.seqs, 'done');
     }
-    const outcome = reason ?? (error === undefined ? 'done' : 'error');
+    // A turn stopped by shutdown stays running in the journal: replayed at the next start. Other
+    // ends are journaled without waiting: the write is ordered before anything the next turn
+    // journals (the store keeps call order), and a crash before it is durable replays the message,
+    // whose answer the outbox does not send twice.
+    if (reason !== 'shutdown') journalQuietly(inbox.finish(turn.seqs, outcome === 'done' ? 'done' : 'failed'), this.log);
     if (this.debug) turn.log.debug({ outcome }, 'turn ended');
     this.durations[outcome].observe((Date.now() - turn.startedAt) / 1000);
-    // The write is ordered before anything the next turn journals (the store keeps call order), and
-    // a crash before it is durable replays the message, whose answer the outbox does not send twice.
-    journalQuietly(journaled, this.log);
     this.release(turn, untaken);
   }
 

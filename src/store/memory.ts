@@ -111,12 +111,8 @@ export function createMemoryStore(): Store {
       return unfinished;
     },
     markRunning() {},
-    finish(seqs) {
-      finish(seqs);
-    },
-    cancelQueued(seqs) {
-      finish(seqs);
-    },
+    finish,
+    cancelQueued: finish,
   };
 
   const outbox: Outbox = {
