@@ -3,6 +3,7 @@ import type { CoreMetrics } from '../admin/metrics.js';
 import type { BusySession } from '../admin/status.js';
 import type { AgentInstance, ChannelInstance, EmitResult } from '../plugins/api.js';
 import type { JournaledMessage, Store } from '../store/types.js';
+import { ArrivalRate } from './arrival-rate.js';
 import { parseControl } from './control.js';
 import { Dispatcher } from './dispatcher.js';
 import { journalQuietly } from './journal.js';
@@ -66,8 +67,7 @@ export class Gateway {
   readonly dispatcher: Dispatcher;
   private readonly router: Router;
   private closed = false;
-  private readonly arrivals: number[] = new Array(60).fill(0);
-  private arrivalsSecond = 0;
+  private readonly arrivals = new ArrivalRate();
 
   constructor(private readonly options: GatewayOptions) {
     const { store, metrics, log, settings } = options;
@@ -152,7 +152,7 @@ export class Gateway {
       return duplicateResult;
     }
     this.options.metrics.inboundOf(inbound.channel).count++;
-    this.countArrival();
+    this.arrivals.count();
     // A message journaled while we were closing stays queued in the journal for the next start.
     if (!this.closed) this.scheduler.push(journaled);
     return { status: 'accepted', seq: journaled.seq };
@@ -175,6 +175,7 @@ export class Gateway {
   /** Stops taking input (shutdown); `emit` answers `closed` from now on. */
   close(): void {
     this.closed = true;
+    this.arrivals.close();
   }
 
   get isClosed(): boolean {
@@ -196,8 +197,7 @@ export class Gateway {
 
   /** Inbound messages per second over the last minute. */
   messagesPerSecond(): number {
-    this.countArrival(0);
-    return this.arrivals.reduce((sum, count) => sum + count, 0) / 60;
+    return this.arrivals.perSecond();
   }
 
   /** Sends a gateway notice (not part of an agent round) to a chat, through the outbox. */
@@ -244,15 +244,5 @@ export class Gateway {
     );
     journalQuietly(this.options.store.inbox.finish([message.seq], 'refused'), this.options.log);
     void this.notify(originOf(inbound), this.options.settings.busyReply, `busy:${inbound.channel}:${inbound.id}`);
-  }
-
-  private countArrival(count = 1): void {
-    const second = Math.floor(Date.now() / 1000);
-    if (second !== this.arrivalsSecond) {
-      const gap = Math.min(60, second - this.arrivalsSecond);
-      for (let i = 1; i <= gap; i++) this.arrivals[(this.arrivalsSecond + i) % 60] = 0;
-      this.arrivalsSecond = second;
-    }
-    this.arrivals[second % 60]! += count;
   }
 }

@@ -13,8 +13,9 @@ export class TurnTimeouts {
 
   constructor(private readonly timeoutMs: number) {}
 
+  /** Lists a turn; its deadline is `timeoutMs` after its start. */
   add(turn: ActiveTurn): void {
-    turn.deadline = Date.now() + this.timeoutMs;
+    turn.deadline = turn.startedAt + this.timeoutMs;
     turn.timeoutPrev = this.tail;
     turn.timeoutNext = undefined;
     if (this.tail) this.tail.timeoutNext = turn;

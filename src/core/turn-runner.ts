@@ -27,6 +27,8 @@ export interface TurnRunnerOptions {
   onError?(error: { message: string; sessionKey: string; turnId: string }): void;
 }
 
+const resolved = Promise.resolve();
+
 /** How long an aborted agent may take to settle before its turn is ended without it. */
 export const abortGraceMs = 2000;
 
@@ -79,8 +81,10 @@ export class TurnRunner implements TurnServices {
     // The agent runs on a later microtask, not inside the scheduler's call that started the turn:
     // the session holds the turn before anything can end it. One microtask for all turns started
     // in the same tick (no closure per turn).
+    // (A resolved promise's `then`, not `queueMicrotask`: Node wraps each of those in an
+    // AsyncResource, which cost more than the turn's own bookkeeping once turns end one per tick.)
     this.starting.push(turn);
-    if (this.starting.length === 1) queueMicrotask(this.runStarting);
+    if (this.starting.length === 1) void resolved.then(this.runStarting);
     return turn;
   }
 

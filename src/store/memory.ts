@@ -1,3 +1,4 @@
+import { KnownIds } from './known-ids.js';
 import { checkOutboxKeys } from './outbox-key.js';
 import type {
   History,
@@ -28,25 +29,23 @@ export function createMemoryStore(): Store {
   let head = 0;
   const recordOf = (s: number) => open[s - base];
   // Every accepted (channel, platform id) stays known until pruned, so a redelivery is recognised:
-  // per channel, id -> the generation it was written in. A generation ends at each prune, which
-  // keeps the time of its last finish or redelivery (`sealedAt`), moves the ids of open messages to
-  // the new generation, then drops the ids of generations sealed before the cutoff. An open
-  // message's id is thus always in the current generation, and a finished one's in the generation
-  // current when it finished (or was last redelivered): finishing writes nothing here (one map write
-  // per message, not two), and an id is kept at least until its message finished before the cutoff,
-  // never less. (Nested maps: a concatenated key would be a new string to hash on every lookup; the
-  // last channel's map is kept at hand.)
-  const known = new Map<string, Map<string, number>>();
+  // per channel, the generation each id was last written in. A generation ends at each prune, which
+  // seals it with the prune's time (`sealedAt`, after every finish in it), moves the ids of open
+  // messages to the new generation, then forgets the ids of generations sealed before the cutoff.
+  // An open message's id is thus always in the current generation, and a finished one's in the
+  // generation current when it finished (or was last redelivered): finishing writes nothing here,
+  // and an id is kept at least until its message finished before the cutoff, at most one prune
+  // interval longer. (A table per channel: a concatenated key would be a new string to hash on every
+  // lookup; the last channel's table is kept at hand.)
+  const known = new Map<string, KnownIds>();
   let lastChannel: string | undefined;
-  let lastIds: Map<string, number> | undefined;
+  let lastIds: KnownIds | undefined;
   let generation = 0;
-  /** Time of the last finish or redelivery in the current generation. */
-  let latest = 0;
   const sealedAt: number[] = [];
-  const idsOf = (channel: string): Map<string, number> => {
+  const idsOf = (channel: string): KnownIds => {
     if (channel === lastChannel) return lastIds!;
     let ids = known.get(channel);
-    if (!ids) known.set(channel, (ids = new Map()));
+    if (!ids) known.set(channel, (ids = new KnownIds()));
     lastChannel = channel;
     lastIds = ids;
     return ids;
@@ -59,7 +58,6 @@ export function createMemoryStore(): Store {
   // writes nothing.
   const finish = (seqs: readonly number[]) => {
     for (const s of seqs) if (recordOf(s)) open[s - base] = undefined;
-    latest = Date.now();
     while (head < open.length && open[head] === undefined) head++;
     if (head > 1024 && head * 2 > open.length) {
       open = open.slice(head);
@@ -68,35 +66,22 @@ export function createMemoryStore(): Store {
     }
   };
 
-  /** Ends the current generation; returns how many finished ids were dropped. */
+  /** Ends the current generation; returns how many finished ids were forgotten. */
   const pruneKnown = (olderThanMs: number): number => {
-    sealedAt[generation++] = latest;
-    latest = 0;
+    sealedAt[generation++] = Date.now();
     for (let i = head; i < open.length; i++) {
       const record = open[i];
-      if (record) idsOf(record.inbound.channel).set(record.inbound.id, generation);
+      if (record) idsOf(record.inbound.channel).add(record.inbound.id, generation);
     }
+    const sealedBeforeCutoff = (written: number) => written !== generation && sealedAt[written]! < olderThanMs;
     let pruned = 0;
-    for (const ids of known.values()) {
-      for (const [id, written] of ids) {
-        if (written !== generation && sealedAt[written]! < olderThanMs) {
-          ids.delete(id);
-          pruned++;
-        }
-      }
-    }
+    for (const ids of known.values()) pruned += ids.forgetWhere(sealedBeforeCutoff);
     return pruned;
   };
 
   const inbox: Inbox = {
     accept(inbound, sessionKey) {
-      const ids = idsOf(inbound.channel);
-      const size = ids.size;
-      ids.set(inbound.id, generation);
-      if (ids.size === size) {
-        latest = Date.now();
-        return null;
-      }
+      if (!idsOf(inbound.channel).add(inbound.id, generation)) return null;
       const record: JournaledMessage = { seq: ++seq, sessionKey, inbound };
       open[seq - base] = record;
       return record;
