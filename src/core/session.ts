@@ -1,4 +1,5 @@
 import type { AbortReason } from './errors.js';
+import { Fifo } from './fifo.js';
 import type { Inbound } from './types.js';
 
 /** Per-session queue mode (config `gateway.queueMode`). */
@@ -60,7 +61,7 @@ export interface StopOutcome {
  * has, and a turn is started only from `slotGranted` when `running` is empty.
  */
 export class Session implements TurnOwner {
-  private readonly queue: QueuedMessage[] = [];
+  private readonly queue = new Fifo<QueuedMessage>();
   private running: RunningTurn | undefined;
   private waiting = false;
   private isIdle = true;
@@ -115,21 +116,21 @@ export class Session implements TurnOwner {
       this.settle();
       return;
     }
-    const batch = this.mode === 'collect' || this.mode === 'interrupt' ? this.queue.splice(0) : [this.queue.shift()!];
+    const batch = this.mode === 'collect' || this.mode === 'interrupt' ? this.queue.takeAll() : [this.queue.shift()!];
     this.running = this.effects.startTurn(this, batch);
   }
 
   /** The running turn ended; `untaken` are steering messages the agent never took (they are queued first). */
   turnEnded(untaken: readonly QueuedMessage[] = []): void {
     this.running = undefined;
-    if (untaken.length > 0) this.queue.unshift(...untaken);
+    if (untaken.length > 0) this.queue.pushFront(untaken);
     this.effects.releaseSlot();
     this.settle();
   }
 
   /** /stop: abort the running turn, drop everything queued. Never touches another session. */
   stop(): StopOutcome {
-    const dropped = this.queue.splice(0);
+    const dropped = this.queue.takeAll();
     if (dropped.length > 0) this.effects.cancel(dropped);
     const aborted = this.running !== undefined;
     this.running?.abort('stop');

@@ -1,4 +1,5 @@
 import { KnownIds } from './known-ids.js';
+import { OpenMessages } from './open-messages.js';
 import { checkOutboxKeys } from './outbox-key.js';
 import type {
   History,
@@ -20,14 +21,7 @@ import type {
 export function createMemoryStore(): Store {
   let seq = 0;
   let outboxId = 0;
-  // Unfinished messages by seq: seqs are consecutive, so an array from `base` (finished slots are
-  // emptied and the finished head is dropped now and then) instead of a Map to grow and hash. An
-  // old message still open (a long queue, a long turn) holds the slots after it, 8 bytes each, until
-  // it is finished.
-  let open: Array<JournaledMessage | undefined> = [];
-  let base = 1;
-  let head = 0;
-  const recordOf = (s: number) => open[s - base];
+  const open = new OpenMessages();
   // Every accepted (channel, platform id) stays known until pruned, so a redelivery is recognised:
   // per channel, the generation each id was last written in. A generation ends at each prune, which
   // seals it with the prune's time (`sealedAt`, after every finish in it), moves the ids of open
@@ -57,22 +51,13 @@ export function createMemoryStore(): Store {
   // Queued and running are not told apart (both are unfinished, replayed alike): a turn's start
   // writes nothing.
   const finish = (seqs: readonly number[]) => {
-    for (const s of seqs) if (recordOf(s)) open[s - base] = undefined;
-    while (head < open.length && open[head] === undefined) head++;
-    if (head > 1024 && head * 2 > open.length) {
-      open = open.slice(head);
-      base += head;
-      head = 0;
-    }
+    for (const s of seqs) open.remove(s);
   };
 
   /** Ends the current generation; returns how many finished ids were forgotten. */
   const pruneKnown = (olderThanMs: number): number => {
     sealedAt[generation++] = Date.now();
-    for (let i = head; i < open.length; i++) {
-      const record = open[i];
-      if (record) idsOf(record.inbound.channel).add(record.inbound.id, generation);
-    }
+    for (const record of open.values()) idsOf(record.inbound.channel).add(record.inbound.id, generation);
     const sealedBeforeCutoff = (written: number) => written !== generation && sealedAt[written]! < olderThanMs;
     let pruned = 0;
     for (const ids of known.values()) pruned += ids.forgetWhere(sealedBeforeCutoff);
@@ -83,16 +68,13 @@ export function createMemoryStore(): Store {
     accept(inbound, sessionKey) {
       if (!idsOf(inbound.channel).add(inbound.id, generation)) return null;
       const record: JournaledMessage = { seq: ++seq, sessionKey, inbound };
-      open[seq - base] = record;
+      open.add(record);
       return record;
     },
     barrier() {},
     async unfinished() {
       const unfinished: JournaledMessage[] = [];
-      for (let i = head; i < open.length; i++) {
-        const record = open[i];
-        if (record) unfinished.push({ seq: record.seq, sessionKey: record.sessionKey, inbound: record.inbound });
-      }
+      for (const record of open.values()) unfinished.push({ seq: record.seq, sessionKey: record.sessionKey, inbound: record.inbound });
       return unfinished;
     },
     markRunning() {},
