@@ -67,8 +67,9 @@ export class ActiveTurn implements Turn, RunningTurn {
   ) {
     const first = queued[0]!;
     this.sessionKey = first.sessionKey;
-    this.messages = queued.map((message) => message.inbound);
-    this.seqs = queued.map((message) => message.seq);
+    // One message is the common turn: array literals, not map() with its callbacks.
+    this.messages = queued.length === 1 ? [first.inbound] : queued.map((message) => message.inbound);
+    this.seqs = queued.length === 1 ? [first.seq] : queued.map((message) => message.seq);
     this.replayedRound = first.replayed === true;
   }
 

@@ -51,8 +51,9 @@ export class TurnRunner implements TurnServices {
     { observe(v: number): void }
   >;
 
-  /** Turns started in this tick whose agents have not been called yet. */
+  /** Turns started in this tick whose agents have not been called yet (two lists, swapped per tick). */
   private starting: ActiveTurn[] = [];
+  private spare: ActiveTurn[] = [];
 
   /** Turn start/end lines are debug-level: checked once, not per turn (a child logger per turn costs). */
   private readonly debug: boolean;
@@ -124,9 +125,11 @@ export class TurnRunner implements TurnServices {
   /** Runs the agents of the turns started since the last call. */
   private readonly runStarting = () => {
     const turns = this.starting;
-    this.starting = [];
+    this.starting = this.spare;
     const agent = this.options.agent();
     for (const turn of turns) this.runAgent(turn, agent);
+    turns.length = 0;
+    this.spare = turns;
   };
 
   private runAgent(turn: ActiveTurn, agent: AgentInstance): void {
