@@ -24,17 +24,18 @@ export function createMemoryStore(): Store {
   const open = new OpenMessages();
   // Every accepted (channel, platform id) stays known until pruned, so a redelivery is recognised:
   // per channel, the generation each id was last written in. A generation ends at each prune, which
-  // seals it with the prune's time (`sealedAt`, after every finish in it), moves the ids of open
+  // seals it with the time of its last finish or redelivery (`sealedAt`), moves the ids of open
   // messages to the new generation, then forgets the ids of generations sealed before the cutoff.
   // An open message's id is thus always in the current generation, and a finished one's in the
   // generation current when it finished (or was last redelivered): finishing writes nothing here,
-  // and an id is kept at least until its message finished before the cutoff, at most one prune
-  // interval longer. (A table per channel: a concatenated key would be a new string to hash on every
+  // and an id is kept at least until its message finished before the cutoff, never less. (A table per channel: a concatenated key would be a new string to hash on every
   // lookup; the last channel's table is kept at hand.)
   const known = new Map<string, KnownIds>();
   let lastChannel: string | undefined;
   let lastIds: KnownIds | undefined;
   let generation = 0;
+  /** Time of the last finish or redelivery in the current generation. */
+  let latest = 0;
   const sealedAt: number[] = [];
   const idsOf = (channel: string): KnownIds => {
     if (channel === lastChannel) return lastIds!;
@@ -52,11 +53,13 @@ export function createMemoryStore(): Store {
   // writes nothing.
   const finish = (seqs: readonly number[]) => {
     for (const s of seqs) open.remove(s);
+    latest = Date.now();
   };
 
   /** Ends the current generation; returns how many finished ids were forgotten. */
   const pruneKnown = (olderThanMs: number): number => {
-    sealedAt[generation++] = Date.now();
+    sealedAt[generation++] = latest;
+    latest = 0;
     for (const record of open.values()) idsOf(record.inbound.channel).add(record.inbound.id, generation);
     const sealedBeforeCutoff = (written: number) => written !== generation && sealedAt[written]! < olderThanMs;
     let pruned = 0;
@@ -66,7 +69,10 @@ export function createMemoryStore(): Store {
 
   const inbox: Inbox = {
     accept(inbound, sessionKey) {
-      if (!idsOf(inbound.channel).add(inbound.id, generation)) return null;
+      if (!idsOf(inbound.channel).add(inbound.id, generation)) {
+        latest = Date.now();
+        return null;
+      }
       const record: JournaledMessage = { seq: ++seq, sessionKey, inbound };
       open.add(record);
       return record;
