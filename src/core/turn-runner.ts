@@ -198,9 +198,10 @@ export class TurnRunner implements TurnServices {
     // ends are journaled without waiting: the write is ordered before anything the next turn
     // journals (the store keeps call order), and a crash before it is durable replays the message,
     // whose answer the outbox does not send twice.
-    if (reason !== 'shutdown') journalQuietly(inbox.finish(turn.seqs, outcome === 'done' ? 'done' : 'failed'), this.log);
+    const endedAt = Date.now();
+    if (reason !== 'shutdown') journalQuietly(inbox.finish(turn.seqs, outcome === 'done' ? 'done' : 'failed', endedAt), this.log);
     if (this.debug) turn.log.debug({ outcome }, 'turn ended');
-    this.durations[outcome].observe((Date.now() - turn.startedAt) / 1000);
+    this.durations[outcome].observe((endedAt - turn.startedAt) / 1000);
     this.release(turn, untaken);
   }
 

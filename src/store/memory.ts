@@ -51,9 +51,9 @@ export function createMemoryStore(): Store {
 
   // Queued and running are not told apart (both are unfinished, replayed alike): a turn's start
   // writes nothing.
-  const finish = (seqs: readonly number[]) => {
+  const finish = (seqs: readonly number[], _state?: unknown, at = Date.now()) => {
     for (const s of seqs) open.remove(s);
-    latest = Date.now();
+    latest = at;
   };
 
   /** Ends the current generation; returns how many finished ids were forgotten. */

@@ -36,8 +36,11 @@ export interface Inbox {
   barrier(): MaybePromise<void>;
   /** A turn started for these messages. */
   markRunning(seqs: readonly number[]): MaybePromise<void>;
-  /** A turn ended for these messages (`refused`: the session's backlog was full). */
-  finish(seqs: readonly number[], state: Exclude<MessageState, 'queued' | 'running'>): MaybePromise<void>;
+  /**
+   * A turn ended for these messages (`refused`: the session's backlog was full), at `at` (epoch ms;
+   * now when omitted: the caller that already read the clock passes its reading).
+   */
+  finish(seqs: readonly number[], state: Exclude<MessageState, 'queued' | 'running'>, at?: number): MaybePromise<void>;
   /** Drops journaled messages that are queued (not yet running) for a session: what /stop cancels. */
   cancelQueued(seqs: readonly number[]): MaybePromise<void>;
 }

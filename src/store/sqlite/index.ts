@@ -147,10 +147,9 @@ export function openSqliteStore(path: string, options: { checkpointEveryMs?: num
       batch.write(() => {
         for (const seq of seqs) s.markRunning.run(seq);
       }),
-    finish: (seqs, state) =>
+    finish: (seqs, state, at = Date.now()) =>
       batch.write(() => {
-        const now = Date.now();
-        for (const seq of seqs) s.finish.run(state, now, seq);
+        for (const seq of seqs) s.finish.run(state, at, seq);
       }),
     cancelQueued: (seqs) =>
       batch.write(() => {
