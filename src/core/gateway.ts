@@ -135,7 +135,7 @@ export class Gateway {
     if (this.closed) return Promise.resolve(closedResult);
     try {
       const scope = this.options.sessionScopeOf(inbound.channel) ?? this.options.settings.sessionScope;
-      const sessionKey = sessionKeyOf(inbound, scope);
+      const sessionKey = this.scheduler.liveKey(sessionKeyOf(inbound, scope));
       const command = parseControl(inbound.text);
       if (command) return this.controlAfterEarlierAccepts(command, sessionKey, inbound);
       const journaled = this.options.store.inbox.accept(inbound, sessionKey);

@@ -82,6 +82,15 @@ export class Scheduler {
     this.input.next(message);
   }
 
+  /**
+   * The live session's own copy of `key` (or `key` when none is live): a journaled message keeps
+   * that one, so a queued backlog holds one key string per session, not one per message, and the
+   * session lookup compares the same string.
+   */
+  liveKey(key: string): string {
+    return this.sessions.get(key)?.key ?? key;
+  }
+
   /** /stop for one session. */
   stop(sessionKey: string): StopOutcome {
     const session = this.sessions.get(sessionKey);
