@@ -227,12 +227,14 @@ function median(values: readonly number[]): number {
 /**
  * Five runs of each measurement, interleaved (the machines are noisy). Each run follows a
  * throwaway one: the first run after a 1M burst is slowed by the heap growing back, whichever side
- * it is.
+ * it is. Every run is kept, for the spread: on our VMs a first touch of fresh memory is a page
+ * fault of ~10 us, and how many a run takes depends on the heap V8 left, so one side's run can be
+ * 2-3x slower than its neighbour (the floor most of all: it is over in ~25-60 ms).
  */
 async function interleaved<K extends string>(
   measures: Record<K, () => Promise<number>>,
   throwaway: () => Promise<unknown>,
-): Promise<Record<K, number>> {
+): Promise<Record<K, number[]>> {
   const runs = {} as Record<K, number[]>;
   for (let i = 0; i < 5; i++) {
     for (const key in measures) {
@@ -240,9 +242,13 @@ async function interleaved<K extends string>(
       (runs[key] ??= []).push(await measures[key]());
     }
   }
-  const medians = {} as Record<K, number>;
-  for (const key in runs) medians[key] = median(runs[key]);
-  return medians;
+  return runs;
+}
+
+/** "median (min-max)" of some rates. */
+function spread(values: readonly number[]): string {
+  const k = (value: number) => `${Math.round(value / 1000)}k`;
+  return `${k(median(values))} (${k(Math.min(...values))}-${k(Math.max(...values))})`;
 }
 
 async function main(): Promise<void> {
@@ -253,7 +259,7 @@ async function main(): Promise<void> {
     await pipeline(burstOf(100_000));
     await schedulerOnly(burstOf(100_000));
   }
-  const { floorRate, semaphoreRate, schedulerRate, rate, rate1M } = await interleaved(
+  const runs = await interleaved(
     {
       floorRate: () => floor(burstOf(100_000)),
       semaphoreRate: () => semaphoreOnly(burstOf(100_000)),
@@ -263,15 +269,25 @@ async function main(): Promise<void> {
     },
     () => semaphoreOnly(burstOf(20_000)),
   );
+  const [floorRate, semaphoreRate, schedulerRate, rate, rate1M] = [
+    runs.floorRate,
+    runs.semaphoreRate,
+    runs.schedulerRate,
+    runs.rate,
+    runs.rate1M,
+  ].map(median) as [number, number, number, number, number];
   const { p50, p99 } = await latency();
   const heap = await heapPerSession();
   printTable([
-    { case: 'floor: per-session FIFO + FIFO semaphore, plain JS, the same 100k burst', msgsPerSec: Math.round(floorRate) },
-    { case: 'global FIFO semaphore alone (no per-session order), the same burst', msgsPerSec: Math.round(semaphoreRate) },
-    { case: 'scheduler alone (groups + limiter), 100k burst', msgsPerSec: Math.round(schedulerRate) },
-    { case: 'pipeline, 100k burst / 1k sessions', msgsPerSec: Math.round(rate) },
-    { case: 'pipeline, 1M burst / 1k sessions', msgsPerSec: Math.round(rate1M) },
+    { case: 'floor: per-session FIFO + FIFO semaphore, plain JS, the same 100k burst', msgsPerSec: Math.round(floorRate), runs: spread(runs.floorRate) },
+    { case: 'global FIFO semaphore alone (no per-session order), the same burst', msgsPerSec: Math.round(semaphoreRate), runs: spread(runs.semaphoreRate) },
+    { case: 'scheduler alone (groups + limiter), 100k burst', msgsPerSec: Math.round(schedulerRate), runs: spread(runs.schedulerRate) },
+    { case: 'pipeline, 100k burst / 1k sessions', msgsPerSec: Math.round(rate), runs: spread(runs.rate) },
+    { case: 'pipeline, 1M burst / 1k sessions', msgsPerSec: Math.round(rate1M), runs: spread(runs.rate1M) },
   ]);
+  console.log(
+    `ratio pipeline / floor, round by round: ${runs.rate.map((r, i) => round(r / runs.floorRate[i]!, 3)).join(', ')}`,
+  );
   console.log(`steady-rate latency emit -> turn end: p50 ${round(p50, 3)} ms, p99 ${round(p99, 3)} ms`);
   console.log(
     `heap per live idle session: ${Math.round(heap.bytes)} B; sessions retained after expiry: ${heap.retained}`,
