@@ -47,7 +47,7 @@ export interface SchedulerHandlers {
 export class Scheduler {
   /**
    * The stream's one subscriber, fed directly. A `Subject` would do the same with a closure, an
-   * iterator and its result objects per message (rxjs 7's CommonJS build), a tenth of a burst's time.
+   * iterator and its result objects per message (rxjs 7's CommonJS build): ~6% of a burst's profile.
    */
   private input!: Subscriber<QueuedMessage>;
   private readonly sessions = new Map<string, Session>();
