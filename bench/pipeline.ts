@@ -269,13 +269,11 @@ async function main(): Promise<void> {
     },
     () => semaphoreOnly(burstOf(20_000)),
   );
-  const [floorRate, semaphoreRate, schedulerRate, rate, rate1M] = [
-    runs.floorRate,
-    runs.semaphoreRate,
-    runs.schedulerRate,
-    runs.rate,
-    runs.rate1M,
-  ].map(median) as [number, number, number, number, number];
+  const floorRate = median(runs.floorRate);
+  const semaphoreRate = median(runs.semaphoreRate);
+  const schedulerRate = median(runs.schedulerRate);
+  const rate = median(runs.rate);
+  const rate1M = median(runs.rate1M);
   const { p50, p99 } = await latency();
   const heap = await heapPerSession();
   printTable([

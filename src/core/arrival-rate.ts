@@ -13,16 +13,14 @@ export class ArrivalRate {
   private minute = 0;
   private timer: NodeJS.Timeout | undefined;
 
-  constructor(private readonly tickMs = 1000) {}
-
   /** One message arrived. */
   count(): void {
     if (this.current++ === 0 && this.timer === undefined) {
-      this.timer = setInterval(() => this.tick(), this.tickMs).unref();
+      this.timer = setInterval(() => this.tick(), 1000).unref();
     }
   }
 
-  /** Arrivals per tick over the last minute (59 whole ticks and the one under way). */
+  /** Arrivals per second over the last minute (59 whole seconds and the one under way). */
   perSecond(): number {
     return (this.minute + this.current) / 60;
   }

@@ -28,8 +28,9 @@ export function createMemoryStore(): Store {
   // messages to the new generation, then forgets the ids of generations sealed before the cutoff.
   // An open message's id is thus always in the current generation, and a finished one's in the
   // generation current when it finished (or was last redelivered): finishing writes nothing here,
-  // and an id is kept at least until its message finished before the cutoff, never less. (A table per channel: a concatenated key would be a new string to hash on every
-  // lookup; the last channel's table is kept at hand.)
+  // and an id is kept at least until its message finished before the cutoff, never less. (A table
+  // per channel: a concatenated key would be a new string to hash on every lookup; the last
+  // channel's table is kept at hand.)
   const known = new Map<string, KnownIds>();
   let lastChannel: string | undefined;
   let lastIds: KnownIds | undefined;
