@@ -2,7 +2,8 @@
  * bench/pipeline: a burst of 100,000 messages over 1,000 sessions through the pipeline (emit ->
  * journal (memory) -> session queues -> FIFO limiter -> no-op agent), maxParallelTurns 64, against a
  * plain-JavaScript FIFO semaphore loop fed the same burst (the in-process floor); the same with
- * 1,000,000 messages to show linear cost (each figure the median of five interleaved runs);
+ * 1,000,000 messages to show linear cost (each figure the median of five interleaved runs, each
+ * run warm: see `warm`);
  * latency at a steady rate; heap per idle session. Every burst is built before the clock starts
  * (the same message objects for each side): only pushing it through is timed. Also, for where the
  * time goes: the scheduler alone, a global semaphore without per-session order, and the floor fed
@@ -20,12 +21,29 @@ const sessions = 1_000;
 const limit = 64;
 const noop: AgentInstance = { kind: 'agent', run: async () => {} };
 
-/** A burst of `messages` messages over the sessions, built before a measurement starts. */
-function burstOf(messages: number): Inbound[] {
+/**
+ * A burst of `messages` messages over the sessions, built before a measurement starts; ids from
+ * `from` on (a platform never repeats one, and the journal would refuse it as a redelivery).
+ */
+function burstOf(messages: number, from = 0): Inbound[] {
   const burst = new Array<Inbound>(messages);
-  for (let i = 0; i < messages; i++) burst[i] = benchInbound(i, sessions);
+  for (let i = 0; i < messages; i++) burst[i] = benchInbound(from + i, sessions);
   gc();
   return burst;
+}
+
+/**
+ * Each side is measured warm, as a running daemon meets a burst: the same code, with the same state
+ * (the pipeline's gateway, store and sessions), has just served a burst of the same size, untimed.
+ * A cold first burst pays one-off costs (tables and heap growing, fresh memory faulted in at
+ * 10-20 us a page on our VMs) that say nothing about the cost per message, and how many of them a
+ * run pays depends on what ran before it: measured cold after a throwaway burst, the floor's runs
+ * in one bench spread 1.4-3.9 M msg/s and the ratio's rounds 0.14-0.44; measured warm, the ratio's
+ * median held at 0.23-0.27 over seven benches.
+ */
+async function warm(serve: (burst: readonly Inbound[]) => Promise<number>, messages: number): Promise<number> {
+  await serve(burstOf(messages));
+  return serve(burstOf(messages, messages));
 }
 
 /**
@@ -113,11 +131,10 @@ async function semaphoreOnly(burst: readonly Inbound[]): Promise<number> {
  * The scheduler alone (session groups + FIFO limiter), for where the time goes: turns that end on
  * the next microtask, no journal, no turn runner (no AbortSignal, metrics, timeouts or agent call).
  */
-async function schedulerOnly(burst: readonly Inbound[]): Promise<number> {
-  const messages = burst.length;
+async function schedulerOnly(messages: number): Promise<number> {
   let ended = 0;
+  let expected = 0;
   let finish!: () => void;
-  const finished = new Promise<void>((resolve) => (finish = resolve));
   const scheduler = new Scheduler(
     { queueMode: 'queue', maxParallelTurns: limit, maxQueuedPerSession: Math.ceil(messages / sessions) + 1, sessionIdleMs: 300_000, acceptsSteering: false },
     {
@@ -125,7 +142,7 @@ async function schedulerOnly(burst: readonly Inbound[]): Promise<number> {
         void Promise.resolve().then(() => {
           ended += queued.length;
           owner.turnEnded([]);
-          if (ended === messages) finish();
+          if (ended === expected) finish();
         });
         return { id: 't', startedAt: 0, steeringBacklog: 0, steer: () => false, abort: () => undefined };
       },
@@ -133,37 +150,50 @@ async function schedulerOnly(burst: readonly Inbound[]): Promise<number> {
       cancel: () => undefined,
     },
   );
-  const began = performance.now();
-  for (let i = 0; i < messages; i++) {
-    const inbound = burst[i]!;
-    scheduler.push({ seq: i + 1, sessionKey: `bench:${inbound.chat.id}`, inbound });
-  }
-  await finished;
-  const rate = messages / ((performance.now() - began) / 1000);
+  let seq = 0;
+  const serve = async (burst: readonly Inbound[]): Promise<number> => {
+    ended = 0;
+    expected = burst.length;
+    const finished = new Promise<void>((resolve) => (finish = resolve));
+    const began = performance.now();
+    for (let i = 0; i < burst.length; i++) {
+      const inbound = burst[i]!;
+      scheduler.push({ seq: ++seq, sessionKey: `bench:${inbound.chat.id}`, inbound });
+    }
+    await finished;
+    return burst.length / ((performance.now() - began) / 1000);
+  };
+  const rate = await warm(serve, messages);
   scheduler.close();
   return rate;
 }
 
-async function pipeline(burst: readonly Inbound[]): Promise<number> {
-  const messages = burst.length;
+/** The pipeline: one gateway (memory store, counting no-op agent) that serves each burst given. */
+async function pipeline(messages: number): Promise<number> {
   const store = createMemoryStore();
   let answered = 0;
+  let expected = 0;
   let allAnswered!: () => void;
-  const finished = new Promise<void>((resolve) => (allAnswered = resolve));
   const counting: AgentInstance = {
     kind: 'agent',
     run: async (turn) => {
       answered += turn.messages.length;
-      if (answered === messages) allAnswered();
+      if (answered === expected) allAnswered();
     },
   };
   const gateway = benchGateway(store, counting, { maxQueuedPerSession: Math.ceil(messages / sessions) + 1 });
-  const began = performance.now();
-  // Like the floor, the burst is not held in an array of promises: each emit is fire-and-forget.
-  for (const inbound of burst) void gateway.emit(inbound);
-  await finished;
-  await drained(gateway);
-  const rate = messages / ((performance.now() - began) / 1000);
+  const serve = async (burst: readonly Inbound[]): Promise<number> => {
+    answered = 0;
+    expected = burst.length;
+    const finished = new Promise<void>((resolve) => (allAnswered = resolve));
+    const began = performance.now();
+    // Like the floor, the burst is not held in an array of promises: each emit is fire-and-forget.
+    for (const inbound of burst) void gateway.emit(inbound);
+    await finished;
+    await drained(gateway);
+    return burst.length / ((performance.now() - began) / 1000);
+  };
+  const rate = await warm(serve, messages);
   gateway.scheduler.close();
   await store.close();
   return rate;
@@ -225,22 +255,13 @@ function median(values: readonly number[]): number {
 }
 
 /**
- * Five runs of each measurement, interleaved (the machines are noisy). Each run follows a
- * throwaway one: the first run after a 1M burst is slowed by the heap growing back, whichever side
- * it is. Every run is kept, for the spread: on our VMs a first touch of fresh memory is a page
- * fault of ~10 us, and how many a run takes depends on the heap V8 left, so one side's run can be
- * 2-3x slower than its neighbour (the floor most of all: it is over in ~25-60 ms).
+ * Five runs of each measurement, interleaved (the machines are noisy), each one warm (see `warm`).
+ * Every run is kept, for the spread.
  */
-async function interleaved<K extends string>(
-  measures: Record<K, () => Promise<number>>,
-  throwaway: () => Promise<unknown>,
-): Promise<Record<K, number[]>> {
+async function interleaved<K extends string>(measures: Record<K, () => Promise<number>>): Promise<Record<K, number[]>> {
   const runs = {} as Record<K, number[]>;
   for (let i = 0; i < 5; i++) {
-    for (const key in measures) {
-      await throwaway();
-      (runs[key] ??= []).push(await measures[key]());
-    }
+    for (const key in measures) (runs[key] ??= []).push(await measures[key]());
   }
   return runs;
 }
@@ -253,22 +274,19 @@ function spread(values: readonly number[]): string {
 
 async function main(): Promise<void> {
   // Warm-up so every side runs optimized code.
-  for (let i = 0; i < 3; i++) {
-    await floor(burstOf(100_000));
-    await semaphoreOnly(burstOf(100_000));
-    await pipeline(burstOf(100_000));
-    await schedulerOnly(burstOf(100_000));
+  for (let i = 0; i < 2; i++) {
+    await warm(floor, 100_000);
+    await warm(semaphoreOnly, 100_000);
+    await pipeline(100_000);
+    await schedulerOnly(100_000);
   }
-  const runs = await interleaved(
-    {
-      floorRate: () => floor(burstOf(100_000)),
-      semaphoreRate: () => semaphoreOnly(burstOf(100_000)),
-      schedulerRate: () => schedulerOnly(burstOf(100_000)),
-      rate: () => pipeline(burstOf(100_000)),
-      rate1M: () => pipeline(burstOf(1_000_000)),
-    },
-    () => semaphoreOnly(burstOf(20_000)),
-  );
+  const runs = await interleaved({
+    floorRate: () => warm(floor, 100_000),
+    semaphoreRate: () => warm(semaphoreOnly, 100_000),
+    schedulerRate: () => schedulerOnly(100_000),
+    rate: () => pipeline(100_000),
+    rate1M: () => pipeline(1_000_000),
+  });
   const floorRate = median(runs.floorRate);
   const semaphoreRate = median(runs.semaphoreRate);
   const schedulerRate = median(runs.schedulerRate);
