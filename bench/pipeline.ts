@@ -39,7 +39,7 @@ function burstOf(messages: number, from = 0): Inbound[] {
  * 10-20 us a page on our VMs) that say nothing about the cost per message, and how many of them a
  * run pays depends on what ran before it: measured cold after a throwaway burst, the floor's runs
  * in one bench spread 1.4-3.9 M msg/s and the ratio's rounds 0.14-0.44; measured warm, the ratio's
- * median held at 0.23-0.27 over seven benches.
+ * median held at 0.21-0.34 (median 0.25) over thirteen benches.
  */
 async function warm(serve: (burst: readonly Inbound[]) => Promise<number>, messages: number): Promise<number> {
   await serve(burstOf(messages));
