@@ -37,9 +37,9 @@ function burstOf(messages: number, from = 0): Inbound[] {
  * (the pipeline's gateway, store and sessions), has just served a burst of the same size, untimed.
  * A cold first burst pays one-off costs (tables and heap growing, fresh memory faulted in at
  * 10-20 us a page on our VMs) that say nothing about the cost per message, and how many of them a
- * run pays depends on what ran before it: measured cold after a throwaway burst, the floor's runs
- * in one bench spread 1.4-3.9 M msg/s and the ratio's rounds 0.14-0.44; measured warm, the ratio's
- * median held at 0.21-0.34 (median 0.25) over thirteen benches.
+ * run pays depends on what ran before it. Measured cold after a throwaway burst of another kind,
+ * one bench's floor runs spread 1.4-3.9 M msg/s, and the ratio came out 0.18-0.34 over ten benches
+ * of one day; measured warm, 0.21-0.34 over thirteen, twelve of them within 0.21-0.27.
  */
 async function warm(serve: (burst: readonly Inbound[]) => Promise<number>, messages: number): Promise<number> {
   await serve(burstOf(messages));
