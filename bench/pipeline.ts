@@ -6,8 +6,7 @@
  * run warm: see `warm`);
  * latency at a steady rate; heap per idle session. Every burst is built before the clock starts
  * (the same message objects for each side): only pushing it through is timed. Also, for where the
- * time goes: the scheduler alone, a global semaphore without per-session order, and the floor fed
- * bare integers.
+ * time goes: the scheduler alone, and a global semaphore without per-session order.
  */
 
 import { Scheduler } from '../src/core/scheduler.js';
@@ -32,6 +31,15 @@ function burstOf(messages: number, from = 0): Inbound[] {
   return burst;
 }
 
+/** One side of the comparison: serves a burst and answers its rate; `close` ends its state. */
+interface Side {
+  serve(burst: readonly Inbound[]): Promise<number>;
+  close?(): unknown;
+}
+
+/** A side with no state of its own between bursts (the plain-JS loops). */
+const stateless = (serve: (burst: readonly Inbound[]) => Promise<number>) => (): Side => ({ serve });
+
 /**
  * Each side is measured warm, as a running daemon meets a burst: the same code, with the same state
  * (the pipeline's gateway, store and sessions), has just served a burst of the same size, untimed.
@@ -41,9 +49,14 @@ function burstOf(messages: number, from = 0): Inbound[] {
  * one bench's floor runs spread 1.4-3.9 M msg/s, and the ratio came out 0.18-0.34 over ten benches
  * of one day; measured warm, 0.21-0.34 over thirteen, twelve of them within 0.21-0.27.
  */
-async function warm(serve: (burst: readonly Inbound[]) => Promise<number>, messages: number): Promise<number> {
-  await serve(burstOf(messages));
-  return serve(burstOf(messages, messages));
+async function warm(open: (messages: number) => Side, messages: number): Promise<number> {
+  const side = open(messages);
+  try {
+    await side.serve(burstOf(messages));
+    return await side.serve(burstOf(messages, messages));
+  } finally {
+    await side.close?.();
+  }
 }
 
 /**
@@ -131,7 +144,7 @@ async function semaphoreOnly(burst: readonly Inbound[]): Promise<number> {
  * The scheduler alone (session groups + FIFO limiter), for where the time goes: turns that end on
  * the next microtask, no journal, no turn runner (no AbortSignal, metrics, timeouts or agent call).
  */
-async function schedulerOnly(messages: number): Promise<number> {
+function schedulerOnly(messages: number): Side {
   let ended = 0;
   let expected = 0;
   let finish!: () => void;
@@ -163,13 +176,11 @@ async function schedulerOnly(messages: number): Promise<number> {
     await finished;
     return burst.length / ((performance.now() - began) / 1000);
   };
-  const rate = await warm(serve, messages);
-  scheduler.close();
-  return rate;
+  return { serve, close: () => scheduler.close() };
 }
 
-/** The pipeline: one gateway (memory store, counting no-op agent) that serves each burst given. */
-async function pipeline(messages: number): Promise<number> {
+/** The pipeline: one gateway (memory store, counting no-op agent) that serves every burst given. */
+function pipeline(messages: number): Side {
   const store = createMemoryStore();
   let answered = 0;
   let expected = 0;
@@ -193,10 +204,11 @@ async function pipeline(messages: number): Promise<number> {
     await drained(gateway);
     return burst.length / ((performance.now() - began) / 1000);
   };
-  const rate = await warm(serve, messages);
-  gateway.scheduler.close();
-  await store.close();
-  return rate;
+  const close = async () => {
+    gateway.scheduler.close();
+    await store.close();
+  };
+  return { serve, close };
 }
 
 /** Latency from emit to the end of the turn, at a steady rate well under capacity. */
@@ -275,17 +287,17 @@ function spread(values: readonly number[]): string {
 async function main(): Promise<void> {
   // Warm-up so every side runs optimized code.
   for (let i = 0; i < 2; i++) {
-    await warm(floor, 100_000);
-    await warm(semaphoreOnly, 100_000);
-    await pipeline(100_000);
-    await schedulerOnly(100_000);
+    await warm(stateless(floor), 100_000);
+    await warm(stateless(semaphoreOnly), 100_000);
+    await warm(pipeline, 100_000);
+    await warm(schedulerOnly, 100_000);
   }
   const runs = await interleaved({
-    floorRate: () => warm(floor, 100_000),
-    semaphoreRate: () => warm(semaphoreOnly, 100_000),
-    schedulerRate: () => schedulerOnly(100_000),
-    rate: () => pipeline(100_000),
-    rate1M: () => pipeline(1_000_000),
+    floorRate: () => warm(stateless(floor), 100_000),
+    semaphoreRate: () => warm(stateless(semaphoreOnly), 100_000),
+    schedulerRate: () => warm(schedulerOnly, 100_000),
+    rate: () => warm(pipeline, 100_000),
+    rate1M: () => warm(pipeline, 1_000_000),
   });
   const floorRate = median(runs.floorRate);
   const semaphoreRate = median(runs.semaphoreRate);
