@@ -47,7 +47,7 @@ const stateless = (serve: (burst: readonly Inbound[]) => Promise<number>) => ():
  * 10-20 us a page on our VMs) that say nothing about the cost per message, and how many of them a
  * run pays depends on what ran before it. Measured cold after a throwaway burst of another kind,
  * one bench's floor runs spread 1.4-3.9 M msg/s, and the ratio came out 0.18-0.34 over ten benches
- * of one day; measured warm, 0.21-0.34 over thirteen, twelve of them within 0.21-0.27.
+ * of one day; measured warm, 0.21-0.34 over sixteen, fifteen of them within 0.21-0.27.
  */
 async function warm(open: (messages: number) => Side, messages: number): Promise<number> {
   const side = open(messages);
